@@ -1,0 +1,5 @@
+{{ screen_rows(
+    ref('stg_shop_export__profits'),
+    source_file='money.csv',
+    key_count=1,
+) }}

@@ -1,0 +1,59 @@
+-- Every raw row that did not flow into the warehouse's customers, with why: rows that do
+-- not parse, duplicates (exact ones, of which one copy is kept, and conflicting ones, of which
+-- none is), values out of range, rows of customers another export lacks. Nothing is dropped
+-- without a line here; the run log counts them.
+
+{%- set matched = ref('int_customers_matched_across_exports') %}
+
+with
+
+market_file as (
+
+    {{ rejected_rows_of('market_file.csv', ref('int_customers_screened'), matched) }}
+
+),
+
+market_money as (
+
+    {{ rejected_rows_of('market_money.csv', ref('int_monthly_revenues_screened'), matched) }}
+
+),
+
+market_time as (
+
+    {{ rejected_rows_of('market_time.csv', ref('int_monthly_minutes_screened'), matched) }}
+
+),
+
+money as (
+
+    {{ rejected_rows_of('money.csv', ref('int_profits_screened'), matched) }}
+
+),
+
+unioned as (
+
+    select * from market_file
+    union all
+    select * from market_money
+    union all
+    select * from market_time
+    union all
+    select * from money
+
+),
+
+renamed as (
+
+    select
+        source_file,
+        source_line_number,
+        customer_id,
+        rejection_stage,
+        reason as rejection_reason,
+        raw_values
+    from unioned
+
+)
+
+select * from renamed

@@ -1,0 +1,83 @@
+with
+
+source as (
+
+    select * from {{ source('shop_export', 'market_file') }}
+
+),
+
+numbered as (
+
+    select
+        row_number() over () + 1 as source_line_number,
+        *
+    from source
+
+),
+
+-- The label is optional: an export that is only to be scored does not carry it.
+-- Union by name adds the column, empty, where the file lacks it.
+labelled as (
+
+    select * from numbered
+    union all by name
+    select null::varchar as "Покупательская активность"
+    where false
+
+),
+
+staged as (
+
+    select
+        ---------- ids
+        source_line_number,
+        {{ parse_integer('"id"') }} as customer_id,
+
+        ---------- label
+        {{ map_raw_value('"Покупательская активность"', 'activity_declined') }}::integer
+            as activity_declined,
+
+        ---------- categories
+        {{ map_raw_value('"Тип сервиса"', 'service_tier') }} as service_tier,
+        {{ map_raw_value('"Популярная_категория"', 'category') }}
+            as favourite_category,
+
+        ---------- numerics
+        {{ parse_decimal('"Маркет_актив_6_мес"') }} as marketing_contacts_6m_avg,
+        {{ parse_integer('"Маркет_актив_тек_мес"') }}::integer
+            as marketing_contacts_current_month,
+        {{ parse_integer('"Длительность"') }}::integer as tenure_days,
+        {{ parse_decimal('"Акционные_покупки"') }} as promo_purchase_share,
+        {{ parse_integer('"Средний_просмотр_категорий_за_визит"') }}::integer
+            as categories_per_visit,
+        {{ parse_integer('"Неоплаченные_продукты_штук_квартал"') }}::integer
+            as unpaid_cart_items_quarter,
+        {{ parse_integer('"Ошибка_сервиса"') }}::integer as service_errors,
+        {{ parse_integer('"Страниц_за_визит"') }}::integer as pages_per_visit,
+
+        ---------- booleans
+        {{ map_raw_value('"Разрешить сообщать"', 'consent') }}::boolean
+            as is_marketing_allowed,
+
+    ---------- what did not parse
+        {{ parse_problems([
+            ('id', 'integer'),
+            ('Покупательская активность', 'activity_declined', false),
+            ('Тип сервиса', 'service_tier'),
+            ('Разрешить сообщать', 'consent'),
+            ('Маркет_актив_6_мес', 'decimal'),
+            ('Маркет_актив_тек_мес', 'integer'),
+            ('Длительность', 'integer'),
+            ('Акционные_покупки', 'decimal'),
+            ('Популярная_категория', 'category'),
+            ('Средний_просмотр_категорий_за_визит', 'integer'),
+            ('Неоплаченные_продукты_штук_квартал', 'integer'),
+            ('Ошибка_сервиса', 'integer'),
+            ('Страниц_за_визит', 'integer'),
+        ]) }} as parse_problems
+
+    from labelled
+
+)
+
+select * from staged

@@ -1,0 +1,105 @@
+"""The ``oneclick`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from warehouse.build import BuildFailedError, build_warehouse
+from warehouse.paths import DEFAULT_WAREHOUSE, DEMO_DATA_DIR
+from warehouse.publish import BuildLockedError
+from warehouse.raw_files import RawDataError
+from warehouse.summary import describe
+
+EXIT_FAILED = 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    return arguments.handler(arguments)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oneclick",
+        description="Warehouse of the shop's regular customers: who may buy less, and what to offer.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    build = commands.add_parser(
+        "build",
+        help="build, test and publish the warehouse from a folder of exports",
+        description="Build the warehouse from the four CSV exports in --raw, run every test, and "
+        "publish it at --warehouse only if all pass (the old file stays otherwise).",
+    )
+    build.add_argument(
+        "--raw",
+        type=Path,
+        default=DEMO_DATA_DIR,
+        help="folder with market_file.csv, market_money.csv, market_time.csv, money.csv "
+        "(default: the embedded demo data)",
+    )
+    _add_warehouse_argument(build)
+    build.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="score with this saved model (.joblib) instead of training a new one",
+    )
+    build.add_argument(
+        "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
+    )
+    build.set_defaults(handler=_build)
+    return parser
+
+
+def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help=f"the DuckDB file (default: {_shown(DEFAULT_WAREHOUSE)})",
+    )
+
+
+def _build(arguments: argparse.Namespace) -> int:
+    try:
+        result = build_warehouse(
+            arguments.raw,
+            arguments.warehouse,
+            model_path=arguments.model,
+            threads=arguments.threads,
+        )
+    except (RawDataError, BuildFailedError, BuildLockedError) as error:
+        _fail(arguments.warehouse, str(error))
+        return EXIT_FAILED
+    print(f"\nPublished {_shown(result.warehouse)} in {result.elapsed_seconds:.1f} s; it holds:")
+    for line in describe(result.warehouse):
+        print(line)
+    print(f"\nOpen it read-only, as BI tools do: duckdb -readonly {_shown(result.warehouse)}")
+    return 0
+
+
+def _fail(warehouse: Path, message: str) -> None:
+    state = "unchanged" if Path(warehouse).exists() else "not created"
+    print(
+        f"\noneclick: the build failed; the published warehouse {_shown(Path(warehouse))} is {state}.",
+        file=sys.stderr,
+    )
+    for line in message.splitlines():
+        print(f"  {line}", file=sys.stderr)
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said from here."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""Runs dbt as a child process on the project-local profile and reports its progress.
+
+dbt runs in its own process so that a build can be stopped at any moment without leaving a
+connection open on the candidate file, and so that its memory is returned when it ends. Its
+structured log (``--log-format json``) is turned into one progress line per model and a line per
+failing test; ``run_results.json`` and ``manifest.json`` say afterwards what ran and how long.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warehouse.paths import DBT_PROJECT_DIR
+
+Progress = Callable[[str], None]
+
+RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult"}
+PYTHON_MODEL_HINTS = {
+    "ml_decline_model": "training and calibrating the decline-risk model",
+    "customer_scores": "scoring every customer",
+}
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One node of a dbt run: a model, seed, data test or unit test."""
+
+    unique_id: str
+    status: str
+    execution_time: float
+    message: str | None
+    failures: int | None
+    relation_name: str | None
+    compiled_code: str | None
+
+    @property
+    def resource_type(self) -> str:
+        return self.unique_id.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.unique_id.split(".")[2]
+
+    @property
+    def failed(self) -> bool:
+        return self.status in {"error", "fail", "runtime error"}
+
+
+@dataclass
+class DbtRun:
+    """What a dbt invocation did."""
+
+    command: list[str]
+    return_code: int
+    elapsed_seconds: float
+    target_path: Path
+    results: list[NodeResult] = field(default_factory=list)
+    error_messages: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.return_code == 0
+
+    def manifest(self) -> dict:
+        path = self.target_path / "manifest.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+
+def dbt_executable() -> list[str]:
+    """The dbt of the interpreter running oneclick (its venv), whatever PATH says."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return [str(beside_python)]
+    found = shutil.which("dbt")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "dbt.cli.main"]
+
+
+def run_dbt(
+    command: Sequence[str],
+    *,
+    warehouse_path: Path,
+    dbt_vars: Mapping[str, object],
+    target_path: Path,
+    log_path: Path,
+    progress: Progress,
+    threads: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> DbtRun:
+    """Run ``dbt <command>`` against the DuckDB file at ``warehouse_path``."""
+    arguments = [
+        *dbt_executable(),
+        "--log-format",
+        "json",
+        "--no-use-colors",
+        "--no-send-anonymous-usage-stats",
+        *command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
+        "--vars",
+        json.dumps(dict(dbt_vars), ensure_ascii=False),
+    ]
+    env = {
+        **os.environ,
+        "ONECLICK_WAREHOUSE_PATH": str(warehouse_path),
+        "ONECLICK_THREADS": str(threads or os.cpu_count() or 1),
+        "DBT_PARTIAL_PARSE": "true",
+        **(extra_env or {}),
+    }
+    (target_path / "run_results.json").unlink(missing_ok=True)
+    started = time.monotonic()
+    run = DbtRun(command=list(command), return_code=-1, elapsed_seconds=0.0, target_path=target_path)
+    with subprocess.Popen(
+        arguments,
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            _report_event(line, run, progress)
+        run.return_code = process.wait()
+    run.elapsed_seconds = time.monotonic() - started
+    run.results = _read_run_results(target_path)
+    return run
+
+
+def _report_event(line: str, run: DbtRun, progress: Progress) -> None:
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        if line.strip():
+            run.error_messages.append(line.rstrip())
+        return
+    info = event.get("info", {})
+    data = event.get("data", {})
+    name = info.get("name")
+    if info.get("level") == "error" and info.get("msg"):
+        run.error_messages.append(info["msg"])
+    node = data.get("node_info") or {}
+    unique_id = node.get("unique_id", "")
+    if name == "LogStartLine" and unique_id.startswith("model."):
+        hint = PYTHON_MODEL_HINTS.get(unique_id.split(".")[-1])
+        if hint:
+            progress(f"  [{data.get('index', '?'):>3}/{data.get('total', '?')}] {hint} ...")
+    if name not in RESULT_EVENTS:
+        return
+    status = str(data.get("status") or node.get("node_status") or "").lower()
+    seconds = float(data.get("execution_time") or 0.0)
+    index, total = data.get("index", "?"), data.get("total", "?")
+    kind = unique_id.split(".", 1)[0]
+    label = f"{node.get('node_relation', {}).get('schema', '')}.{node.get('node_name', '')}"
+    if kind in {"model", "seed"}:
+        progress(f"  [{index:>3}/{total}] {kind:<5} {label.strip('.'):<52} {status:<6} {seconds:5.2f}s")
+    elif status not in {"pass", "success"}:
+        what = "unit test" if kind == "unit_test" else "test"
+        progress(f"  [{index:>3}/{total}] {what} {node.get('node_name', unique_id)}: {status.upper()}")
+
+
+def _read_run_results(target_path: Path) -> list[NodeResult]:
+    path = target_path / "run_results.json"
+    if not path.exists():
+        return []
+    payload = json.loads(path.read_text())
+    return [
+        NodeResult(
+            unique_id=result["unique_id"],
+            status=str(result.get("status", "")).lower(),
+            execution_time=float(result.get("execution_time") or 0.0),
+            message=result.get("message"),
+            failures=result.get("failures"),
+            relation_name=result.get("relation_name"),
+            compiled_code=result.get("compiled_code"),
+        )
+        for result in payload.get("results", [])
+    ]

@@ -1,0 +1,104 @@
+"""Turns a failed dbt build into a message a person can act on.
+
+A failing data test stores the rows it found (``store_failures``, schema ``audit``) in the
+candidate file; the explanation reads a few of them back, so the message names the export file,
+the line and the value, not only the test's name. A model error (DuckDB's own message) is passed
+on as it is, shortened to its first meaningful lines.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from warehouse.dbt_runner import DbtRun, NodeResult
+
+EXAMPLE_ROWS = 5
+
+
+def explain_failures(run: DbtRun, candidate: Path) -> list[str]:
+    """One paragraph per failed node: what failed, and example rows where a test stored them."""
+    failed = [result for result in run.results if result.failed]
+    if not failed:
+        messages = [line for line in run.error_messages if line.strip()]
+        return messages[-10:] or [f"dbt exited with code {run.return_code} and said nothing more"]
+    nodes = run.manifest().get("nodes", {})
+    connection = _open_read_only(candidate)
+    try:
+        return [_explain(result, nodes.get(result.unique_id, {}), connection) for result in failed]
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _explain(result: NodeResult, node: dict, connection: duckdb.DuckDBPyConnection | None) -> str:
+    if result.resource_type == "model":
+        return f"model {result.name} failed: {_shorten(result.message)}"
+    if result.resource_type == "unit_test":
+        return f"unit test {result.name} failed: {_shorten(result.message, lines=12)}"
+    if result.resource_type == "test":
+        return _explain_test(result, node, connection)
+    return f"{result.unique_id} {result.status}: {_shorten(result.message)}"
+
+
+def _explain_test(
+    result: NodeResult, node: dict, connection: duckdb.DuckDBPyConnection | None
+) -> str:
+    test_name = (node.get("test_metadata") or {}).get("name") or result.name
+    attached = (node.get("attached_node") or "").split(".")[-1]
+    column = node.get("column_name")
+    subject = f"{attached}.{column}" if column else attached or result.name
+    if result.status == "error":
+        return f"test {test_name} on {subject} could not run: {_shorten(result.message)}"
+    count = result.failures or 0
+    header = f"test {test_name} on {subject} failed: {count} row(s)"
+    rows = _stored_rows(result.relation_name, connection)
+    if not rows:
+        return header
+    lines = [header + (f", for example:" if count > len(rows) else ":")]
+    lines += [f"    {_describe_row(row)}" for row in rows]
+    return "\n".join(lines)
+
+
+def _stored_rows(
+    relation_name: str | None, connection: duckdb.DuckDBPyConnection | None
+) -> list[dict]:
+    if not relation_name or connection is None:
+        return []
+    # The stored name carries the candidate's catalog; the file is open under its own.
+    relation = ".".join(relation_name.split(".")[-2:])
+    try:
+        cursor = connection.execute(f"select * from {relation} limit {EXAMPLE_ROWS}")
+    except duckdb.Error:
+        return []
+    columns = [description[0] for description in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _describe_row(row: dict) -> str:
+    row = dict(row)
+    if "source_file" in row and "source_line_number" in row:
+        where = f"{row.pop('source_file')}, line {row.pop('source_line_number')}"
+        rest = "; ".join(str(value) if key in {"parse_problems", "problem"} else f"{key}={value}"
+                         for key, value in row.items())
+        return f"{where}: {rest}"
+    return ", ".join(f"{key}={value}" for key, value in row.items())
+
+
+def _shorten(message: str | None, lines: int = 4) -> str:
+    if not message:
+        return "no message"
+    text = re.sub(r"\x1b\[[0-9;]*m", "", message)
+    kept = [line.rstrip() for line in text.strip().splitlines() if line.strip()][:lines]
+    return "\n    ".join(kept)
+
+
+def _open_read_only(candidate: Path) -> duckdb.DuckDBPyConnection | None:
+    if not candidate.exists():
+        return None
+    try:
+        return duckdb.connect(str(candidate), read_only=True)
+    except duckdb.Error:
+        return None
