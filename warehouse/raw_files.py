@@ -184,14 +184,19 @@ def _fingerprint(path: Path) -> tuple[int, str]:
 
 
 def _decode_sample(name: str, sample: bytes, has_bom: bool, spec: ExportSpec) -> tuple[str, str]:
+    """The encoding, told by the header line (it always has Cyrillic), and the decoded sample."""
     body = sample[len(codecs.BOM_UTF8) :] if has_bom else sample
+    header_line = body.split(b"\n", 1)[0]
     try:
-        return "utf-8", codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+        header_line.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        # Bytes further down that are not UTF-8 are found, with their line, by
+        # _check_utf8_throughout; here the sample is decoded for its first rows only.
+        return "utf-8", body.decode("utf-8", errors="replace")
     text = body.decode("cp1251", errors="replace")
-    first_line = text.splitlines()[0] if text else ""
-    if any(column in first_line for column in spec.known_columns if column != "id"):
+    if any(column in text.splitlines()[0] for column in spec.known_columns if column != "id"):
         return "cp1251", text
     raise RawDataError(
         f"{name}: the file is neither UTF-8 nor Windows-1251 (cp1251) text; "

@@ -1,0 +1,62 @@
+"""Fixtures shared by every test: where the data is, and small exports written by the tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support import MARKET_FILE_HEADER, write_rows
+from warehouse.paths import DEMO_DATA_DIR, SHARED_PRACTICUM_DIR
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The real exports, ../shared/data/practicum beside the repository; skip where absent."""
+    if not (SHARED_PRACTICUM_DIR / "market_file.csv").is_file():
+        pytest.skip(f"../shared/data/practicum not found ({SHARED_PRACTICUM_DIR}): no real data here")
+    return SHARED_PRACTICUM_DIR
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of the embedded demo exports, for a test to break."""
+    target = tmp_path / "raw"
+    shutil.copytree(DEMO_DATA_DIR, target)
+    return target
+
+
+@pytest.fixture
+def small_exports(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small, valid set of the four exports (three customers) into a folder."""
+
+    def write(folder: Path | None = None) -> Path:
+        folder = folder or tmp_path / "small"
+        folder.mkdir(parents=True, exist_ok=True)
+        customers = [
+            ["215348", "Снизилась", "премиум", "да", "3.4", "5", "121", "0.0", "Товары для детей",
+             "6", "2", "1", "5"],
+            ["215349", "Прежний уровень", "стандартт", "нет", "4.4", "4", "819", "0.75",
+             "Косметика и аксесуары", "4", "4", "2", "5"],
+            ["215350", "Снизилась", "стандарт", "да", "4.9", "3", "539", "0.14",
+             "Домашний текстиль", "5", "2", "1", "5"],
+        ]
+        write_rows(folder / "market_file.csv", [MARKET_FILE_HEADER, *customers])
+        money = [["id", "Период", "Выручка"]]
+        minutes = [["id", "Период", "минут"]]
+        profit = [["id", "Прибыль"]]
+        for index, (customer_id, *_rest) in enumerate(customers):
+            money += [
+                [customer_id, "препредыдущий_месяц", f"{4000 + index}.0"],
+                [customer_id, "предыдущий_месяц", f"{4500 + index}.5"],
+                [customer_id, "текущий_месяц", f"{5000 + index}.0"],
+            ]
+            minutes += [[customer_id, "текущий_месяц", "14"], [customer_id, "предыдцщий_месяц", "12"]]
+            profit.append([customer_id, f"{3 + index},25"])
+        write_rows(folder / "market_money.csv", money)
+        write_rows(folder / "market_time.csv", minutes)
+        write_rows(folder / "money.csv", profit, delimiter=";")
+        return folder
+
+    return write
