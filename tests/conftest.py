@@ -11,11 +11,14 @@ import pytest
 from tests.support import MARKET_FILE_HEADER, write_rows
 from warehouse.paths import DEMO_DATA_DIR, SHARED_PRACTICUM_DIR
 
+
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
     """The real exports, ../shared/data/practicum beside the repository; skip where absent."""
     if not (SHARED_PRACTICUM_DIR / "market_file.csv").is_file():
-        pytest.skip(f"../shared/data/practicum not found ({SHARED_PRACTICUM_DIR}): no real data here")
+        pytest.skip(
+            f"../shared/data/practicum not found ({SHARED_PRACTICUM_DIR}): no real data here"
+        )
     return SHARED_PRACTICUM_DIR
 
 
@@ -35,12 +38,51 @@ def small_exports(tmp_path: Path) -> Callable[..., Path]:
         folder = folder or tmp_path / "small"
         folder.mkdir(parents=True, exist_ok=True)
         customers = [
-            ["215348", "Снизилась", "премиум", "да", "3.4", "5", "121", "0.0", "Товары для детей",
-             "6", "2", "1", "5"],
-            ["215349", "Прежний уровень", "стандартт", "нет", "4.4", "4", "819", "0.75",
-             "Косметика и аксесуары", "4", "4", "2", "5"],
-            ["215350", "Снизилась", "стандарт", "да", "4.9", "3", "539", "0.14",
-             "Домашний текстиль", "5", "2", "1", "5"],
+            [
+                "215348",
+                "Снизилась",
+                "премиум",
+                "да",
+                "3.4",
+                "5",
+                "121",
+                "0.0",
+                "Товары для детей",
+                "6",
+                "2",
+                "1",
+                "5",
+            ],
+            [
+                "215349",
+                "Прежний уровень",
+                "стандартт",
+                "нет",
+                "4.4",
+                "4",
+                "819",
+                "0.75",
+                "Косметика и аксесуары",
+                "4",
+                "4",
+                "2",
+                "5",
+            ],
+            [
+                "215350",
+                "Снизилась",
+                "стандарт",
+                "да",
+                "4.9",
+                "3",
+                "539",
+                "0.14",
+                "Домашний текстиль",
+                "5",
+                "2",
+                "1",
+                "5",
+            ],
         ]
         write_rows(folder / "market_file.csv", [MARKET_FILE_HEADER, *customers])
         money = [["id", "Период", "Выручка"]]
@@ -52,7 +94,10 @@ def small_exports(tmp_path: Path) -> Callable[..., Path]:
                 [customer_id, "предыдущий_месяц", f"{4500 + index}.5"],
                 [customer_id, "текущий_месяц", f"{5000 + index}.0"],
             ]
-            minutes += [[customer_id, "текущий_месяц", "14"], [customer_id, "предыдцщий_месяц", "12"]]
+            minutes += [
+                [customer_id, "текущий_месяц", "14"],
+                [customer_id, "предыдцщий_месяц", "12"],
+            ]
             profit.append([customer_id, f"{3 + index},25"])
         write_rows(folder / "market_money.csv", money)
         write_rows(folder / "market_time.csv", minutes)

@@ -33,6 +33,6 @@ def write_rows(path: Path, rows: list[list[str]], delimiter: str = ",", **option
     """Write rows as CSV; options: encoding, line_ending ('\\n' or '\\r\\n')."""
     encoding = options.get("encoding", "utf-8")
     with path.open("w", encoding=encoding, newline="") as stream:
-        csv.writer(stream, delimiter=delimiter, lineterminator=options.get("line_ending", "\n")).writerows(
-            rows
-        )
+        csv.writer(
+            stream, delimiter=delimiter, lineterminator=options.get("line_ending", "\n")
+        ).writerows(rows)

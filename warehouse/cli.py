@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oneclick",
-        description="Warehouse of the shop's regular customers: who may buy less, and what to offer.",
+        description="The warehouse of the shop's regular customers: "
+        "who may buy less, and what to offer them.",
     )
     commands = parser.add_subparsers(required=True, metavar="command")
 
@@ -84,10 +85,8 @@ def _build(arguments: argparse.Namespace) -> int:
 
 def _fail(warehouse: Path, message: str) -> None:
     state = "unchanged" if Path(warehouse).exists() else "not created"
-    print(
-        f"\noneclick: the build failed; the published warehouse {_shown(Path(warehouse))} is {state}.",
-        file=sys.stderr,
-    )
+    shown = _shown(Path(warehouse))
+    print(f"\noneclick: the build failed; the warehouse {shown} is {state}.", file=sys.stderr)
     for line in message.splitlines():
         print(f"  {line}", file=sys.stderr)
 

@@ -124,7 +124,9 @@ def run_dbt(
     }
     (target_path / "run_results.json").unlink(missing_ok=True)
     started = time.monotonic()
-    run = DbtRun(command=list(command), return_code=-1, elapsed_seconds=0.0, target_path=target_path)
+    run = DbtRun(
+        command=list(command), return_code=-1, elapsed_seconds=0.0, target_path=target_path
+    )
     with subprocess.Popen(
         arguments,
         cwd=DBT_PROJECT_DIR,
@@ -170,10 +172,14 @@ def _report_event(line: str, run: DbtRun, progress: Progress) -> None:
     kind = unique_id.split(".", 1)[0]
     label = f"{node.get('node_relation', {}).get('schema', '')}.{node.get('node_name', '')}"
     if kind in {"model", "seed"}:
-        progress(f"  [{index:>3}/{total}] {kind:<5} {label.strip('.'):<52} {status:<6} {seconds:5.2f}s")
+        progress(
+            f"  [{index:>3}/{total}] {kind:<5} {label.strip('.'):<52} {status:<6} {seconds:5.2f}s"
+        )
     elif status not in {"pass", "success"}:
         what = "unit test" if kind == "unit_test" else "test"
-        progress(f"  [{index:>3}/{total}] {what} {node.get('node_name', unique_id)}: {status.upper()}")
+        progress(
+            f"  [{index:>3}/{total}] {what} {node.get('node_name', unique_id)}: {status.upper()}"
+        )
 
 
 def _read_run_results(target_path: Path) -> list[NodeResult]:

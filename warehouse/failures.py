@@ -57,7 +57,7 @@ def _explain_test(
     rows = _stored_rows(result.relation_name, connection)
     if not rows:
         return header
-    lines = [header + (f", for example:" if count > len(rows) else ":")]
+    lines = [header + (", for example:" if count > len(rows) else ":")]
     lines += [f"    {_describe_row(row)}" for row in rows]
     return "\n".join(lines)
 
@@ -81,8 +81,10 @@ def _describe_row(row: dict) -> str:
     row = dict(row)
     if "source_file" in row and "source_line_number" in row:
         where = f"{row.pop('source_file')}, line {row.pop('source_line_number')}"
-        rest = "; ".join(str(value) if key in {"parse_problems", "problem"} else f"{key}={value}"
-                         for key, value in row.items())
+        rest = "; ".join(
+            str(value) if key in {"parse_problems", "problem"} else f"{key}={value}"
+            for key, value in row.items()
+        )
         return f"{where}: {rest}"
     return ", ".join(f"{key}={value}" for key, value in row.items())
 

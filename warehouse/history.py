@@ -20,7 +20,7 @@ CARRIED_TABLES = ("build_runs", "model_registry")
 def carry_over_history(published: Path, folder: Path, progress: Progress) -> Path:
     """Write each history table of ``published`` to ``folder/<table>.json`` (``[]`` if none)."""
     folder.mkdir(parents=True, exist_ok=True)
-    tables = dict.fromkeys(CARRIED_TABLES, [])
+    tables = {key: [] for key in CARRIED_TABLES}
     if published.exists():
         try:
             tables = _read_tables(published)

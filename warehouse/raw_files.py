@@ -59,7 +59,9 @@ class RawFile:
     def dialect(self) -> str:
         """The detected dialect in a few words, e.g. ``utf-8, ';' delimited, ',' decimals, LF``."""
         delimiter = {"\t": "tab"}.get(self.delimiter, repr(self.delimiter))
-        decimals = f"{self.decimal_separator!r} decimals" if self.decimal_separator else "no decimals"
+        decimals = (
+            f"{self.decimal_separator!r} decimals" if self.decimal_separator else "no decimals"
+        )
         encoding = self.encoding + (" with BOM" if self.has_bom else "")
         return f"{encoding}, {delimiter} delimited, {decimals}, {self.line_ending}"
 
@@ -223,7 +225,9 @@ def _check_utf8_throughout(path: Path, name: str) -> None:
 
 def _detect_delimiter(name: str, header_line: str, spec: ExportSpec) -> str:
     def known(delimiter: str) -> int:
-        columns = {column.strip() for column in next(csv.reader([header_line], delimiter=delimiter))}
+        columns = {
+            column.strip() for column in next(csv.reader([header_line], delimiter=delimiter))
+        }
         return len(columns & set(spec.known_columns))
 
     best = max(DELIMITERS, key=known)
@@ -241,7 +245,9 @@ def _check_header(name: str, header: tuple[str, ...], spec: ExportSpec) -> None:
     if not missing:
         duplicated = sorted({column for column in header if header.count(column) > 1})
         if duplicated:
-            raise RawDataError(f"{name}: column(s) {', '.join(duplicated)} appear twice in the header")
+            raise RawDataError(
+                f"{name}: column(s) {', '.join(duplicated)} appear twice in the header"
+            )
         return
     unexpected = [column for column in header if column not in spec.known_columns]
     hints = []

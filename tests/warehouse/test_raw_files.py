@@ -104,7 +104,9 @@ def test_an_extra_column_is_a_warning_not_an_error(small_exports):
     exports = inspect_raw_folder(folder)
 
     assert exports.file("market_money.csv").extra_columns == ("x",)
-    assert exports.warnings == ("market_money.csv: ignoring column(s) the warehouse does not use: 'x'",)
+    assert exports.warnings == (
+        "market_money.csv: ignoring column(s) the warehouse does not use: 'x'",
+    )
 
 
 def test_the_label_column_is_optional(small_exports):
@@ -159,8 +161,11 @@ def test_a_header_only_file_is_refused(small_exports):
 def test_a_row_that_does_not_line_up_with_the_header_is_refused(small_exports):
     folder = small_exports()
     rows = read_rows(folder / "money.csv", delimiter=";")
-    write_rows(folder / "money.csv", [row if i != 2 else [*row, "7"] for i, row in enumerate(rows)],
-               delimiter=";")
+    write_rows(
+        folder / "money.csv",
+        [row if i != 2 else [*row, "7"] for i, row in enumerate(rows)],
+        delimiter=";",
+    )
 
     assert "money.csv: line 3 has 3 fields, the header has 2" in refused(folder)
 
