@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support import MARKET_FILE_HEADER, write_rows
+from tests.support import MARKET_FILE_HEADER, query, run_oneclick, write_rows
 from warehouse.paths import DEMO_DATA_DIR, SHARED_PRACTICUM_DIR
 
 
@@ -105,3 +106,43 @@ def small_exports(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return write
+
+
+@dataclass(frozen=True)
+class Build:
+    """A published warehouse a test built, with what the command printed."""
+
+    warehouse: Path
+    raw: Path
+    stdout: str
+
+    @property
+    def model_path(self) -> Path:
+        """The saved model this build trained (from marts.model_registry)."""
+        (path,) = query(
+            self.warehouse, "select artifact_path from marts.model_registry where is_current"
+        )[0]
+        return Path(path)
+
+
+def build_or_fail(raw: Path, warehouse: Path, *extra: str | Path) -> Build:
+    """Build with the command line and fail the test, showing why, if the build fails."""
+    result = run_oneclick("build", "--raw", raw, "--warehouse", warehouse, *extra)
+    assert result.returncode == 0, f"build failed:\n{result.stdout}\n{result.stderr}"
+    return Build(warehouse=warehouse, raw=raw, stdout=result.stdout)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The embedded demo data, built once per test session (model trained and saved)."""
+    folder = tmp_path_factory.mktemp("demo")
+    raw = folder / "raw"
+    shutil.copytree(DEMO_DATA_DIR, raw)
+    return build_or_fail(raw, folder / "warehouse" / "oneclick.duckdb")
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Build:
+    """The real exports from ../shared, built once per test session."""
+    folder = tmp_path_factory.mktemp("real")
+    return build_or_fail(real_data_dir, folder / "warehouse" / "oneclick.duckdb")

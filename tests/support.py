@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import subprocess
+import sys
 from pathlib import Path
+
+import duckdb
 
 from warehouse.exports import LABEL_COLUMN
 
@@ -36,3 +41,28 @@ def write_rows(path: Path, rows: list[list[str]], delimiter: str = ",", **option
         csv.writer(
             stream, delimiter=delimiter, lineterminator=options.get("line_ending", "\n")
         ).writerows(rows)
+
+
+def run_oneclick(*arguments: str | Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the ``oneclick`` command line as a user would, in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "warehouse.cli", *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    """Rows of a query on a warehouse file opened read-only, as a BI tool opens it."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql, parameters or []).fetchall()
+    finally:
+        connection.close()
+
+
+def fingerprint(path: Path) -> str:
+    """SHA-256 of a file's bytes: proves a published warehouse was left untouched."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -81,27 +81,31 @@ def build_warehouse(
         remove_abandoned_builds(work)
         build_folder = new_build_folder(work, run_id)
         candidate = build_folder / warehouse.name
-        history = carry_over_history(warehouse, build_folder / "history", progress)
-        progress(f"[2/3] dbt build into a candidate file ({candidate.parent.name})")
-        run = run_dbt(
-            ["build"],
-            warehouse_path=candidate,
-            dbt_vars={
-                **_dbt_vars(exports, build_folder, warehouse, run_id, started_at, model_path),
-                "history_dir": str(history),
-            },
-            target_path=work / "dbt-target",
-            log_path=build_folder / "logs",
-            progress=progress,
-            threads=threads,
-        )
-        if not run.succeeded:
-            lines = explain_failures(run, candidate)
-            _keep_logs(build_folder, work / "last-failed-build")
-            raise BuildFailedError(lines)
-        progress(f"[3/3] all {_count_checks(run)} checks passed; publishing {warehouse}")
-        publish(candidate, warehouse)
-        _keep_logs(build_folder, work / "last-build")
+        try:
+            history = carry_over_history(warehouse, build_folder / "history", progress)
+            progress(f"[2/3] dbt build into a candidate file ({candidate.parent.name})")
+            run = run_dbt(
+                ["build"],
+                warehouse_path=candidate,
+                dbt_vars={
+                    **_dbt_vars(exports, build_folder, warehouse, run_id, started_at, model_path),
+                    "history_dir": str(history),
+                },
+                target_path=work / "dbt-target",
+                log_path=build_folder / "logs",
+                progress=progress,
+                threads=threads,
+            )
+            if not run.succeeded:
+                lines = explain_failures(run, candidate)
+                _keep_logs(build_folder, work / "last-failed-build")
+                raise BuildFailedError(lines)
+            progress(f"[3/3] all {_count_checks(run)} checks passed; publishing {warehouse}")
+            publish(candidate, warehouse)
+            _keep_logs(build_folder, work / "last-build")
+        finally:
+            # Whatever ended the build (a failure, Ctrl-C, SIGTERM), no candidate stays behind.
+            shutil.rmtree(build_folder, ignore_errors=True)
     return BuildResult(
         warehouse=warehouse,
         run_id=run_id,
@@ -144,13 +148,12 @@ def _dbt_vars(
 
 
 def _keep_logs(build_folder: Path, destination: Path) -> None:
-    """Keep the last build's dbt log for reading; drop the rest of its folder."""
+    """Keep the build's dbt log beside the warehouse, for reading after the build folder is gone."""
     shutil.rmtree(destination, ignore_errors=True)
     destination.mkdir(parents=True)
     logs = build_folder / "logs"
     if logs.exists():
         shutil.copytree(logs, destination / "logs")
-    shutil.rmtree(build_folder, ignore_errors=True)
 
 
 def _count_checks(run: DbtRun) -> int:

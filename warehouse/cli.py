@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from warehouse.build import BuildFailedError, build_warehouse
+from warehouse.campaigns import FORMATS, export_campaigns, segment_markdown
 from warehouse.paths import DEFAULT_WAREHOUSE, DEMO_DATA_DIR
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
 from warehouse.summary import describe
 
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     arguments = parser.parse_args(argv)
-    return arguments.handler(arguments)
+    # SIGTERM (a scheduler stopping the job) ends the build like Ctrl-C: cleanly, unpublished.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return arguments.handler(arguments)
+    except KeyboardInterrupt:
+        print("\noneclick: interrupted; the published warehouse is unchanged.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _interrupt(signal_number: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signal_number}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +66,27 @@ def _parser() -> argparse.ArgumentParser:
         "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
     )
     build.set_defaults(handler=_build)
+
+    export = commands.add_parser(
+        "export",
+        help="write the campaign lists for the marketing tool (CSV or Parquet)",
+        description="One file per email/call offer (only customers who consented to marketing) "
+        "and one file of the offers shown on the site.",
+    )
+    _add_warehouse_argument(export)
+    export.add_argument(
+        "--out", type=Path, default=None, help="folder (default: exports/ beside the warehouse)"
+    )
+    export.add_argument("--format", choices=FORMATS, default="csv", help="file format")
+    export.set_defaults(handler=_export)
+
+    segments = commands.add_parser(
+        "segments",
+        help="print the segments: size, risk, profit at risk, consent, offers",
+        description="The segment table of marts.segment_summary, as Markdown.",
+    )
+    _add_warehouse_argument(segments)
+    segments.set_defaults(handler=_segments)
     return parser
 
 
@@ -81,6 +115,27 @@ def _build(arguments: argparse.Namespace) -> int:
         print(line)
     print(f"\nOpen it read-only, as BI tools do: duckdb -readonly {_shown(result.warehouse)}")
     return 0
+
+
+def _export(arguments: argparse.Namespace) -> int:
+    warehouse = _published(arguments.warehouse)
+    out_dir = arguments.out or warehouse.parent / "exports"
+    for exported in export_campaigns(warehouse, out_dir, arguments.format):
+        print(f"  {_shown(exported.path):<60} {exported.rows:>8,} rows")
+    return 0
+
+
+def _segments(arguments: argparse.Namespace) -> int:
+    print(segment_markdown(_published(arguments.warehouse)))
+    return 0
+
+
+def _published(warehouse: Path) -> Path:
+    if not Path(warehouse).is_file():
+        raise SystemExit(
+            f"oneclick: no warehouse at {_shown(warehouse)}; run `oneclick build` first"
+        )
+    return Path(warehouse)
 
 
 def _fail(warehouse: Path, message: str) -> None:

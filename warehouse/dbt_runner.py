@@ -8,9 +8,11 @@ failing test; ``run_results.json`` and ``manifest.json`` say afterwards what ran
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +24,8 @@ from warehouse.paths import DBT_PROJECT_DIR
 
 Progress = Callable[[str], None]
 
+# A Python model's own progress lines (see dbt_project/models/ml/ml_decline_model.py).
+PROGRESS_PREFIX = "oneclick-progress:"
 RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult"}
 PYTHON_MODEL_HINTS = {
     "ml_decline_model": "training and calibrating the decline-risk model",
@@ -136,17 +140,37 @@ def run_dbt(
         text=True,
         encoding="utf-8",
         errors="replace",
+        preexec_fn=_die_with_parent,
     ) as process:
         assert process.stdout is not None
-        for line in process.stdout:
-            _report_event(line, run, progress)
-        run.return_code = process.wait()
+        try:
+            for line in process.stdout:
+                _report_event(line, run, progress)
+            run.return_code = process.wait()
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM): stop dbt before the candidate is cleaned up.
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise
     run.elapsed_seconds = time.monotonic() - started
     run.results = _read_run_results(target_path)
     return run
 
 
+def _die_with_parent() -> None:
+    """In the dbt child: be terminated when oneclick dies, even by SIGKILL (Linux prctl)."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _report_event(line: str, run: DbtRun, progress: Progress) -> None:
+    if line.startswith(PROGRESS_PREFIX):
+        progress(f"        {line[len(PROGRESS_PREFIX) :].strip()}")
+        return
     try:
         event = json.loads(line)
     except json.JSONDecodeError:

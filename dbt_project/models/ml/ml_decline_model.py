@@ -1,0 +1,32 @@
+"""The model step: train the decline-risk model on ml_training_sample and save it, or take the
+saved model `oneclick build --model PATH` names; either way return its registry row. A thin shell
+around models_ml (dbt cannot unit-test Python models: tests/models_ml tests the package)."""
+
+from pathlib import Path
+
+from models_ml.artifact import load_model, train_and_save
+from models_ml.tables import registry_rows
+
+
+def progress(message):
+    # Lines with this prefix are shown by `oneclick build` as the step's progress.
+    print(f"oneclick-progress: {message}", flush=True)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    saved_model = dbt.config.get("model_path")
+    if saved_model:
+        progress(f"scoring with the saved model {Path(saved_model).name}")
+        return registry_rows(load_model(Path(saved_model)), is_newly_trained=False)
+
+    sample = dbt.ref("ml_training_sample").df()
+    labelled = dbt.ref("feature_mart").filter("activity_declined is not null").count("*")
+    artifact = train_and_save(
+        sample,
+        Path(dbt.config.get("model_dir")),
+        labelled_rows=int(labelled.fetchone()[0]),
+        progress=progress,
+    )
+    progress(f"saved model {artifact.version} to {artifact.path}")
+    return registry_rows(artifact, is_newly_trained=True)

@@ -1,0 +1,41 @@
+"""Settings of a training run: seeds, folds, sizes. Fixed defaults make a result reproducible."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+
+def default_jobs() -> int:
+    """Parallel jobs for cross-validation: every core the machine has."""
+    return max(os.cpu_count() or 1, 1)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How a model is selected, calibrated and evaluated.
+
+    ``selection_max_rows`` bounds the rows the candidate comparison runs on (a stratified
+    subsample when the training sample is larger), so the search costs the same at any scale.
+    """
+
+    seed: int = 42
+    selection_splits: int = 5
+    selection_repeats: int = 3
+    selection_max_rows: int = 3000
+    evaluation_splits: int = 5
+    calibration_method: str = "sigmoid"
+    calibration_splits: int = 3
+    calibration_bins: int = 10
+    importance_repeats: int = 5
+    n_jobs: int = 0  # 0: every core
+
+    @property
+    def jobs(self) -> int:
+        return self.n_jobs or default_jobs()
+
+    def as_dict(self) -> dict[str, object]:
+        """The settings that change a result (not the number of jobs)."""
+        settings = asdict(self)
+        settings.pop("n_jobs")
+        return settings
