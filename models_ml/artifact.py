@@ -20,8 +20,8 @@ import pandas as pd
 import sklearn
 
 from models_ml.candidates import CANDIDATES, params_text
-from models_ml.features import CATEGORICAL_FEATURES, FEATURES, ID_COLUMN, NUMERIC_FEATURES
 from models_ml.config import TrainingConfig
+from models_ml.features import CATEGORICAL_FEATURES, FEATURES, ID_COLUMN, NUMERIC_FEATURES
 from models_ml.train import Progress, TrainedModel, train_decline_model
 
 FORMAT = 1

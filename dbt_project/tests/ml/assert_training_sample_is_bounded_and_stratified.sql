@@ -28,11 +28,17 @@ sampled as (
 
 ),
 
-totals as (
+labelled_total as (
 
-    select
-        (select sum(labelled.customers) from labelled) as labelled_customers,
-        (select sum(sampled.customers) from sampled) as sampled_customers
+    select sum(customers) as customers
+    from labelled
+
+),
+
+sampled_total as (
+
+    select sum(customers) as customers
+    from sampled
 
 ),
 
@@ -44,10 +50,11 @@ compared as (
         sampled.customers as sampled_customers,
         labelled.label_share as labelled_share,
         sampled.label_share as sampled_share,
-        totals.labelled_customers as all_labelled,
-        totals.sampled_customers as all_sampled
+        labelled_total.customers as all_labelled,
+        sampled_total.customers as all_sampled
     from labelled
-    cross join totals
+    cross join labelled_total
+    cross join sampled_total
     left join sampled on labelled.activity_declined = sampled.activity_declined
 
 )
