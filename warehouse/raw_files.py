@@ -230,8 +230,9 @@ def _detect_delimiter(name: str, header_line: str, spec: ExportSpec) -> str:
         }
         return len(columns & set(spec.known_columns))
 
+    # The delimiter that finds the most known columns; the header check then names any missing.
     best = max(DELIMITERS, key=known)
-    if known(best) < 2:
+    if known(best) == 0:
         raise RawDataError(
             f"{name}: cannot find the export's columns in the header {header_line.strip()!r} "
             f"with any delimiter ({', '.join(map(repr, DELIMITERS))}); expected "

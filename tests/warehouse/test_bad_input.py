@@ -218,10 +218,19 @@ def test_negative_minutes_are_set_aside(build_broken):
 
 def test_a_share_outside_zero_to_one_is_set_aside(build_broken):
     rows = rejected(build_broken(set_value("market_file.csv", 9, "Акционные_покупки", "1.7")))
+    screened = [r for r in rows if r[3] == "screening"]
+    matched = [r for r in rows if r[3] == "matching"]
 
-    assert [r[:2] + r[3:5] for r in rows] == [
+    assert [r[:2] + r[3:5] for r in screened] == [
         ("market_file.csv", 9, "screening", "Акционные_покупки outside [0, 1]")
     ]
+    assert "Акционные_покупки=1.7" in screened[0][5]
+    # the customer's rows in the other exports are set aside with it: 3 months, 2, and profit
+    assert sorted(r[0] for r in matched) == ["market_money.csv"] * 3 + ["market_time.csv"] * 2 + [
+        "money.csv"
+    ]
+    assert {r[2] for r in matched} == {screened[0][2]}
+    assert {r[4] for r in matched} == {"customer has no usable row in market_file.csv"}
 
 
 def test_conflicting_rows_for_one_customer_and_month_are_set_aside(build_broken):

@@ -85,7 +85,15 @@ matched as (
 described as (
 
     select
-        *,
+        customer_id,
+        is_in_market_file,
+        has_profit,
+        -- Lists are folded into text: a table that holds LIST columns does not open in
+        -- DuckDB 1.0 clients (BI drivers), even with storage compatibility v1.0.0.
+        nullif(array_to_string(missing_revenue_periods, ', '), '')
+            as missing_revenue_periods,
+        nullif(array_to_string(missing_minutes_periods, ', '), '')
+            as missing_minutes_periods,
         nullif(concat_ws(
             '; ',
             case
