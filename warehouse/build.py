@@ -51,10 +51,12 @@ def build_warehouse(
     model_path: Path | None = None,
     progress: Progress = print,
     threads: int | None = None,
+    dbt_vars: dict[str, object] | None = None,
 ) -> BuildResult:
     """Build the warehouse for the exports in ``raw_folder`` and publish it at ``warehouse``.
 
-    With ``model_path`` the saved model there scores the customers instead of a new training.
+    With ``model_path`` the saved model there scores the customers instead of a new training;
+    ``dbt_vars`` override the project's vars (thresholds, sample size).
     Raises :class:`~warehouse.raw_files.RawDataError` when the exports cannot be read and
     :class:`BuildFailedError` when a model or a test fails; in both cases ``warehouse`` is left
     byte for byte as it was.
@@ -88,6 +90,7 @@ def build_warehouse(
                 ["build"],
                 warehouse_path=candidate,
                 dbt_vars={
+                    **(dbt_vars or {}),
                     **_dbt_vars(exports, build_folder, warehouse, run_id, started_at, model_path),
                     "history_dir": str(history),
                 },

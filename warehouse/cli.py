@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from pathlib import Path
@@ -63,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
         help="score with this saved model (.joblib) instead of training a new one",
     )
     build.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_dbt_var,
+        help="set a dbt var, e.g. --var high_risk_min_probability=0.6 (see dbt_project.yml)",
+    )
+    build.add_argument(
         "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
     )
     build.set_defaults(handler=_build)
@@ -99,6 +108,18 @@ def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _dbt_var(text: str) -> tuple[str, object]:
+    """``name=value`` with the value read as YAML would read it (numbers stay numbers)."""
+    name, separator, value = text.partition("=")
+    if not separator or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        parsed: object = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return name.strip(), parsed
+
+
 def _build(arguments: argparse.Namespace) -> int:
     try:
         result = build_warehouse(
@@ -106,6 +127,7 @@ def _build(arguments: argparse.Namespace) -> int:
             arguments.warehouse,
             model_path=arguments.model,
             threads=arguments.threads,
+            dbt_vars=dict(arguments.var),
         )
     except (RawDataError, BuildFailedError, BuildLockedError) as error:
         _fail(arguments.warehouse, str(error))

@@ -16,6 +16,7 @@ import duckdb
 from warehouse.dbt_runner import DbtRun, NodeResult
 
 EXAMPLE_ROWS = 5
+PYTHON_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning)\b:?")
 
 
 def explain_failures(run: DbtRun, candidate: Path) -> list[str]:
@@ -90,11 +91,16 @@ def _describe_row(row: dict) -> str:
 
 
 def _shorten(message: str | None, lines: int = 4) -> str:
+    """The first meaningful lines of a message; for a Python traceback, the exception itself."""
     if not message:
         return "no message"
     text = re.sub(r"\x1b\[[0-9;]*m", "", message)
-    kept = [line.rstrip() for line in text.strip().splitlines() if line.strip()][:lines]
-    return "\n    ".join(kept)
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if any(line.startswith("Traceback") for line in kept):
+        raised = [index for index, line in enumerate(kept) if PYTHON_EXCEPTION.match(line)]
+        if raised:
+            return "\n    ".join(kept[raised[-1] :][:lines])
+    return "\n    ".join(kept[:lines])
 
 
 def _open_read_only(candidate: Path) -> duckdb.DuckDBPyConnection | None:

@@ -1,0 +1,116 @@
+"""Training: selection by repeated CV, out-of-fold probabilities, calibration, reproducibility."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from models_ml.calibration import calibration_table
+from models_ml.candidates import CANDIDATES
+from models_ml.config import TrainingConfig
+from models_ml.features import feature_frame
+from models_ml.selection import select_model
+from models_ml.train import TrainingDataError, train_decline_model
+from tests.models_ml.conftest import FAST, synthetic_mart
+
+
+def test_selection_scores_every_setting_on_the_same_repeated_folds(mart):
+    selection = select_model(feature_frame(mart), mart["activity_declined"].to_numpy(), FAST)
+    settings = sum(len(candidate.grid) for candidate in CANDIDATES)
+    means = selection.fold_scores.groupby(["candidate", "params"])["roc_auc"].mean()
+
+    assert len(selection.fold_scores) == settings * FAST.selection_splits * FAST.selection_repeats
+    assert means.idxmax() == (
+        selection.chosen.name,
+        json.dumps(selection.chosen_params, sort_keys=True),
+    )
+    assert set(selection.best_per_candidate()["candidate"]) == {c.name for c in CANDIDATES}
+
+
+def test_every_customer_gets_one_out_of_fold_probability(mart, trained):
+    oof = trained.out_of_fold
+
+    assert sorted(oof["customer_id"]) == sorted(mart["customer_id"])
+    assert oof["decline_probability"].between(0, 1).all()
+    # out of fold is not in sample: the final model, which saw the labels, scores differently
+    in_sample = trained.model.predict_proba(feature_frame(mart.sort_values("customer_id")))[:, 1]
+    assert not np.allclose(oof.sort_values("customer_id")["decline_probability"], in_sample)
+
+
+def test_the_model_learns_the_synthetic_relation(mart, trained):
+    target = mart.set_index("customer_id").loc[
+        trained.out_of_fold["customer_id"], "activity_declined"
+    ]
+
+    assert roc_auc_score(target, trained.out_of_fold["decline_probability"]) > 0.75
+    assert trained.metric("out_of_fold", "brier") < 0.2
+
+
+def test_metrics_have_every_candidate_and_the_chosen_models_scores_with_spread(trained):
+    metrics = trained.metrics
+    cv = metrics[metrics["evaluation"] == "repeated_cv"]
+    oof = metrics[metrics["evaluation"] == "out_of_fold"]
+
+    assert sorted(cv["candidate"]) == sorted(c.name for c in CANDIDATES)
+    assert cv["is_chosen"].sum() == 1
+    assert cv.loc[cv["is_chosen"], "candidate"].item() == trained.chosen_candidate
+    assert set(oof["metric"]) == {"roc_auc", "brier", "log_loss", "average_precision"}
+    assert (oof["n_folds"] == FAST.evaluation_splits).all()
+    assert (metrics["min"] <= metrics["mean"]).all() and (metrics["mean"] <= metrics["max"]).all()
+    assert (metrics["std"] > 0).all()
+
+
+def test_the_calibration_table_covers_every_customer():
+    target = np.array([0, 0, 1, 1, 1, 0])
+    probability = np.array([0.05, 0.15, 0.95, 1.0, 0.55, 0.5])
+
+    table = calibration_table(target, probability, bins=10)
+
+    assert table["customers"].sum() == 6
+    assert table.loc[9, "customers"] == 2 and table.loc[9, "observed_rate"] == 1.0
+    assert table.loc[5, "predicted_mean"] == pytest.approx(0.525)
+    assert table.loc[3, "customers"] == 0 and pd.isna(table.loc[3, "predicted_mean"])
+
+
+def test_importance_has_a_spread_for_every_feature(trained):
+    importance = trained.importance
+
+    assert len(importance) == 18
+    assert list(importance["importance_rank"]) == list(range(1, 19))
+    assert (
+        importance["importance_samples"] == FAST.evaluation_splits * FAST.importance_repeats
+    ).all()
+    # pages per visit drives the synthetic label most
+    assert importance.iloc[0]["feature"] in {"pages_per_visit", "promo_purchase_share"}
+
+
+def test_training_twice_gives_the_same_model(mart, trained):
+    again = train_decline_model(mart, config=FAST)
+    features = feature_frame(mart)
+
+    pd.testing.assert_frame_equal(again.out_of_fold, trained.out_of_fold)
+    np.testing.assert_array_equal(
+        again.model.predict_proba(features), trained.model.predict_proba(features)
+    )
+    assert again.data_fingerprint == trained.data_fingerprint
+
+
+def test_the_selection_runs_on_a_bounded_stratified_sample():
+    mart = synthetic_mart(customers=900, seed=3)
+    config = TrainingConfig(**{**FAST.as_dict(), "selection_max_rows": 300})
+
+    trained = train_decline_model(mart, config=config)
+
+    assert trained.selection_rows == 300
+    assert trained.training_rows == 900
+    folds = trained.metrics.query("evaluation == 'repeated_cv'")["n_folds"]
+    assert (folds == config.selection_splits * config.selection_repeats).all()
+
+
+def test_one_label_only_cannot_train(mart):
+    with pytest.raises(TrainingDataError, match="found 0 declined"):
+        train_decline_model(mart.assign(activity_declined=0), config=FAST)

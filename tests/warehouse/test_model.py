@@ -1,0 +1,157 @@
+"""The model in the warehouse: quality on the real data, reproducibility, scoring a new month."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from tests.conftest import Build, build_or_fail
+from tests.support import query, read_rows, run_oneclick, write_rows
+from warehouse.exports import LABEL_COLUMN
+
+pytestmark = pytest.mark.slow
+
+
+def chosen_metric(build: Build, evaluation: str, metric: str) -> float:
+    (value,) = query(
+        build.warehouse,
+        "select mean from marts.model_metrics where is_chosen and evaluation = ? and metric = ?",
+        [evaluation, metric],
+    )[0]
+    return value
+
+
+def test_the_real_data_model_reaches_the_quality_bar(real_build: Build):
+    assert chosen_metric(real_build, "repeated_cv", "roc_auc") >= 0.91
+    assert chosen_metric(real_build, "out_of_fold", "brier") <= 0.10
+    # and the honest evaluation on a fresh split is not far behind the selection's
+    assert chosen_metric(real_build, "out_of_fold", "roc_auc") >= 0.90
+
+
+def test_every_candidate_is_compared_with_its_spread(real_build: Build):
+    rows = query(
+        real_build.warehouse,
+        "select candidate, n_folds, std from marts.model_metrics "
+        "where evaluation = 'repeated_cv' and metric = 'roc_auc'",
+    )
+
+    assert {row[0] for row in rows} == {
+        "logistic_regression",
+        "svc_rbf",
+        "hist_gradient_boosting",
+        "random_forest",
+        "k_nearest_neighbours",
+    }
+    assert all(row[1] == 15 and row[2] > 0 for row in rows)
+
+
+def test_the_build_saves_the_model_beside_the_warehouse_and_registers_it(real_build: Build):
+    (version, path, is_current) = query(
+        real_build.warehouse,
+        "select model_version, artifact_path, is_current from marts.model_registry",
+    )[0]
+
+    assert is_current
+    assert Path(path) == real_build.warehouse.parent / "models" / f"{version}.joblib"
+    assert Path(path).is_file()
+    assert str(path) in real_build.stdout
+    scored = query(real_build.warehouse, "select distinct model_version from marts.customer_scores")
+    assert scored == [(version,)]
+
+
+def test_training_twice_on_the_same_data_gives_identical_scores(demo_build: Build, tmp_path: Path):
+    again = build_or_fail(demo_build.raw, tmp_path / "again" / "oneclick.duckdb")
+    sql = (
+        "select customer_id, decline_probability, model_version from marts.customer_scores "
+        "order by customer_id"
+    )
+
+    assert query(again.warehouse, sql) == query(demo_build.warehouse, sql)
+
+
+def split_exports(source: Path, held_back_share: float, train: Path, score: Path) -> set[int]:
+    """Split the exports by customer: a training folder, and a folder to score whose
+    market_file.csv has no label column. Returns the held-back customer ids."""
+
+    def held_back(customer_id: str) -> bool:
+        digest = hashlib.sha256(customer_id.encode()).digest()
+        return digest[0] / 256 < held_back_share
+
+    train.mkdir(parents=True)
+    score.mkdir(parents=True)
+    for path in source.iterdir():
+        delimiter = ";" if path.name == "money.csv" else ","
+        header, *rows = read_rows(path, delimiter=delimiter)
+        kept = [row for row in rows if not held_back(row[0])]
+        back = [row for row in rows if held_back(row[0])]
+        write_rows(train / path.name, [header, *kept], delimiter=delimiter)
+        if path.name == "market_file.csv":
+            label = header.index(LABEL_COLUMN)
+            header = header[:label] + header[label + 1 :]
+            back = [row[:label] + row[label + 1 :] for row in back]
+        write_rows(score / path.name, [header, *back], delimiter=delimiter)
+    return {int(row[0]) for row in read_rows(score / "market_file.csv")[1:]}
+
+
+def test_a_saved_model_scores_held_back_customers_without_labels(
+    real_data_dir: Path, tmp_path: Path
+):
+    held_back = split_exports(real_data_dir, 0.3, tmp_path / "train", tmp_path / "score")
+    trained = build_or_fail(tmp_path / "train", tmp_path / "wh_train" / "oneclick.duckdb")
+    model = trained.model_path
+
+    scored = build_or_fail(
+        tmp_path / "score", tmp_path / "wh_score" / "oneclick.duckdb", "--model", model
+    )
+
+    labels = {
+        int(row[0]): int(row[1] == "Снизилась")
+        for row in read_rows(real_data_dir / "market_file.csv")[1:]
+    }
+    scores = query(
+        scored.warehouse,
+        "select customer_id, decline_probability, activity_declined, is_out_of_fold, "
+        "model_version from marts.customer_scores",
+    )
+    assert 250 <= len(scores) <= 350 and {row[0] for row in scores} <= held_back
+    assert all(row[2] is None and row[3] for row in scores), "no label, never seen by the model"
+    assert {row[4] for row in scores} == {model.stem}
+    auc = roc_auc_score([labels[row[0]] for row in scores], [row[1] for row in scores])
+    assert auc >= 0.87
+    registry = query(scored.warehouse, "select model_version, is_current from marts.model_registry")
+    assert registry == [(model.stem, True)]
+
+
+def test_a_model_that_never_saw_a_category_refuses_the_data(demo_build: Build, tmp_path: Path):
+    source = demo_build.raw
+    without_kitchen = tmp_path / "without"
+    without_kitchen.mkdir()
+    header, *rows = read_rows(source / "market_file.csv")
+    category = header.index("Популярная_категория")
+    kept_ids = {row[0] for row in rows if row[category] != "Кухонная посуда"}
+    for path in source.iterdir():
+        delimiter = ";" if path.name == "money.csv" else ","
+        file_header, *file_rows = read_rows(path, delimiter=delimiter)
+        write_rows(
+            without_kitchen / path.name,
+            [file_header, *[row for row in file_rows if row[0] in kept_ids]],
+            delimiter=delimiter,
+        )
+    narrow = build_or_fail(without_kitchen, tmp_path / "narrow" / "oneclick.duckdb")
+
+    result = run_oneclick(
+        "build",
+        "--raw",
+        source,
+        "--warehouse",
+        tmp_path / "wide" / "oneclick.duckdb",
+        "--model",
+        narrow.model_path,
+    )
+
+    assert result.returncode == 1
+    assert "cannot score this data" in result.stderr
+    assert "favourite_category has value(s) the model never saw: 'Кухонная посуда'" in result.stderr

@@ -1,0 +1,174 @@
+"""Segments, offers and campaign lists: one segment each, a summary that adds up, and nobody
+mailed or called without consent."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from scripts.generate_demo_data import generate
+from tests.conftest import Build, build_or_fail
+from tests.support import query, read_rows, run_oneclick, write_rows
+
+pytestmark = pytest.mark.slow
+
+SEGMENTS = {
+    "high_risk_high_value",
+    "high_risk_low_value",
+    "low_risk_high_value",
+    "low_risk_low_value",
+}
+
+
+def segment_sizes(warehouse: Path) -> dict[str, int]:
+    return dict(query(warehouse, "select segment, customers from marts.segment_summary"))
+
+
+def test_every_scored_customer_is_in_exactly_one_segment(demo_build: Build):
+    scored = {
+        row[0]
+        for row in query(demo_build.warehouse, "select customer_id from marts.customer_scores")
+    }
+    segmented = query(
+        demo_build.warehouse, "select customer_id, segment from marts.customer_segments"
+    )
+
+    assert len(segmented) == len(scored)
+    assert {row[0] for row in segmented} == scored
+    assert {row[1] for row in segmented} == SEGMENTS
+
+
+def test_segments_follow_the_thresholds(demo_build: Build):
+    (cut,) = query(
+        demo_build.warehouse,
+        "select quantile_cont(profit, 0.5) from marts.customer_segments",
+    )[0]
+    wrong = query(
+        demo_build.warehouse,
+        f"""
+        select count(*) from marts.customer_segments
+        where (decline_probability >= 0.5) != starts_with(segment, 'high_risk')
+           or (profit >= {cut}) != ends_with(segment, 'high_value')
+        """,
+    )
+    assert wrong == [(0,)]
+
+
+def test_the_summary_reconciles_with_the_detail(demo_build: Build):
+    summary = query(
+        demo_build.warehouse,
+        "select segment, customers, total_profit, profit_at_risk, mean_decline_probability "
+        "from marts.segment_summary",
+    )
+    detail = {
+        row[0]: row[1:]
+        for row in query(
+            demo_build.warehouse,
+            "select segment, count(*), sum(profit), sum(decline_probability * profit), "
+            "avg(decline_probability) from marts.customer_segments group by segment",
+        )
+    }
+
+    assert len(summary) == 4
+    for segment, customers, profit, at_risk, mean_risk in summary:
+        assert customers == detail[segment][0]
+        assert profit == pytest.approx(detail[segment][1])
+        assert at_risk == pytest.approx(detail[segment][2])
+        assert mean_risk == pytest.approx(detail[segment][3])
+
+
+def test_the_key_segment_is_easy_to_find(demo_build: Build):
+    key = query(
+        demo_build.warehouse,
+        "select segment, segment_rank from marts.segment_summary where is_key_segment",
+    )
+    assert key == [("high_risk_high_value", 1)]
+
+
+def test_contact_lists_hold_only_consenting_customers(demo_build: Build, tmp_path: Path):
+    consent = dict(
+        query(
+            demo_build.warehouse, "select customer_id, is_marketing_allowed from marts.feature_mart"
+        )
+    )
+    contacts = query(
+        demo_build.warehouse, "select customer_id, channel from marts.campaign_contacts"
+    )
+    site = query(
+        demo_build.warehouse, "select customer_id, is_marketing_allowed from marts.site_offers"
+    )
+
+    assert contacts, "the demo should produce some email or call offers"
+    assert all(consent[customer] for customer, _channel in contacts)
+    assert {channel for _customer, channel in contacts} <= {"email", "call"}
+    assert any(not allowed for _customer, allowed in site), "site offers reach non-consenting too"
+
+    result = run_oneclick("export", "--warehouse", demo_build.warehouse, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    exported = list((tmp_path / "out").glob("campaign_*.csv"))
+    assert exported
+    for path in exported:
+        with path.open(encoding="utf-8") as stream:
+            for row in csv.DictReader(stream):
+                assert consent[int(row["customer_id"])], f"{path.name}: {row['customer_id']}"
+
+
+def test_flipping_consent_in_generated_data_empties_the_contact_lists(
+    demo_build: Build, tmp_path: Path
+):
+    raw = tmp_path / "generated"
+    generate(raw, customers=1500, seed=7)
+    before = build_or_fail(
+        raw, tmp_path / "before" / "oneclick.duckdb", "--model", demo_build.model_path
+    )
+    consenting = {
+        row[0] for row in query(before.warehouse, "select customer_id from marts.campaign_contacts")
+    }
+    assert consenting
+
+    header, *rows = read_rows(raw / "market_file.csv")
+    column = header.index("Разрешить сообщать")
+    flipped = [[*row[:column], "нет", *row[column + 1 :]] for row in rows]
+    write_rows(raw / "market_file.csv", [header, *flipped])
+    after = build_or_fail(
+        raw, tmp_path / "after" / "oneclick.duckdb", "--model", demo_build.model_path
+    )
+
+    assert query(after.warehouse, "select count(*) from marts.campaign_contacts") == [(0,)]
+    channels = dict(
+        query(
+            after.warehouse,
+            "select offer_channel, count(*) from marts.customer_segments group by all",
+        )
+    )
+    assert set(channels) <= {"site", "none"}
+    # the customers who were contacted before still get an offer, on the site
+    offered = {
+        row[0] for row in query(after.warehouse, "select customer_id from marts.site_offers")
+    }
+    assert consenting <= offered
+
+
+def test_changing_a_threshold_var_changes_the_segment_sizes(demo_build: Build, tmp_path: Path):
+    model = ("--model", demo_build.model_path)
+    default = build_or_fail(demo_build.raw, tmp_path / "default" / "oneclick.duckdb", *model)
+    stricter = build_or_fail(
+        demo_build.raw,
+        tmp_path / "strict" / "oneclick.duckdb",
+        *model,
+        "--var",
+        "high_risk_min_probability=0.8",
+        "--var",
+        "high_value_profit_quantile=0.75",
+    )
+    default_sizes, strict_sizes = (
+        segment_sizes(default.warehouse),
+        segment_sizes(stricter.warehouse),
+    )
+    high_risk = ("high_risk_high_value", "high_risk_low_value")
+
+    assert sum(strict_sizes.values()) == sum(default_sizes.values())
+    assert sum(strict_sizes[s] for s in high_risk) < sum(default_sizes[s] for s in high_risk)
+    assert strict_sizes["high_risk_high_value"] < default_sizes["high_risk_high_value"]
