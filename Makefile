@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint unit build report docs benchmark clean
+.PHONY: run test install lint unit benchmark readme clean
 
 run: $(INSTALLED)
 	$(BIN)/oneclick build
@@ -34,7 +34,14 @@ unit: $(INSTALLED)
 	$(BIN)/pytest
 
 benchmark: $(INSTALLED)
-	$(BIN)/python scripts/benchmark
+	$(BIN)/python scripts/benchmark --markdown-out benchmarks/latest.md
+
+# The README's numbers come from commands: the segments of the real data (../shared beside the
+# repository) and the latest benchmark table.
+REAL_DATA ?= ../shared/data/practicum
+readme: $(INSTALLED)
+	$(BIN)/oneclick build --raw $(REAL_DATA) --warehouse warehouse/practicum/oneclick.duckdb
+	$(BIN)/python scripts/update_readme.py --warehouse warehouse/practicum/oneclick.duckdb
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs warehouse/.oneclick
