@@ -10,9 +10,11 @@ from pathlib import Path
 
 from warehouse.build import BuildFailedError, build_warehouse
 from warehouse.campaigns import FORMATS, export_campaigns, segment_markdown
+from warehouse.docs import DocsError, write_docs
 from warehouse.paths import DEFAULT_WAREHOUSE, DEMO_DATA_DIR
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
+from warehouse.report import write_report
 from warehouse.summary import describe
 
 EXIT_FAILED = 1
@@ -96,6 +98,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_warehouse_argument(segments)
     segments.set_defaults(handler=_segments)
+
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report of the warehouse (opens offline)",
+        description="One static page from the warehouse's tables: data quality, the model, the "
+        "segments and the key segment, with plots.",
+    )
+    _add_warehouse_argument(report)
+    report.add_argument(
+        "--out", type=Path, default=None, help="folder (default: report/ beside the warehouse)"
+    )
+    report.set_defaults(handler=_report)
+
+    docs = commands.add_parser(
+        "docs",
+        help="write the dbt docs as one HTML file that opens without a server",
+        description="dbt docs generate --static, on a copy of the warehouse.",
+    )
+    _add_warehouse_argument(docs)
+    docs.add_argument(
+        "--out", type=Path, default=None, help="folder (default: docs/ beside the warehouse)"
+    )
+    docs.set_defaults(handler=_docs)
     return parser
 
 
@@ -150,6 +175,28 @@ def _export(arguments: argparse.Namespace) -> int:
 def _segments(arguments: argparse.Namespace) -> int:
     print(segment_markdown(_published(arguments.warehouse)))
     return 0
+
+
+def _report(arguments: argparse.Namespace) -> int:
+    warehouse = _published(arguments.warehouse)
+    page = write_report(warehouse, arguments.out or warehouse.parent / "report", progress=_quiet)
+    print(f"Report: {_shown(page)} (open it in a browser; it needs no server)")
+    return 0
+
+
+def _docs(arguments: argparse.Namespace) -> int:
+    warehouse = _published(arguments.warehouse)
+    try:
+        page = write_docs(arguments.out or warehouse.parent / "docs", warehouse, progress=_quiet)
+    except DocsError as error:
+        print(f"oneclick: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Docs: {_shown(page)} (every model and column; opens without a server)")
+    return 0
+
+
+def _quiet(_message: str) -> None:
+    """Progress of short commands is not worth printing."""
 
 
 def _published(warehouse: Path) -> Path:
