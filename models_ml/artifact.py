@@ -66,6 +66,7 @@ def model_version(trained: TrainedModel) -> str:
         "config": trained.config.as_dict(),
         "libraries": library_versions(),
         "candidates": {c.name: [params_text(p) for p in c.grid] for c in CANDIDATES},
+        "skipped": sorted(trained.skipped_candidates),
         "format": FORMAT,
     }
     digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
@@ -94,6 +95,7 @@ def save_model(trained: TrainedModel, directory: Path, labelled_rows: int | None
         "selection_rows": trained.selection_rows,
         "labelled_rows": labelled_rows if labelled_rows is not None else trained.training_rows,
         "config": trained.config.as_dict(),
+        "skipped_candidates": trained.skipped_candidates,
         "libraries": library_versions(),
         "summary": {
             "cv_roc_auc": trained.metric("repeated_cv", "roc_auc"),
@@ -177,9 +179,12 @@ def train_and_save(
     frame: pd.DataFrame,
     directory: Path,
     labelled_rows: int | None = None,
+    customers_to_score: int | None = None,
     config: TrainingConfig | None = None,
     progress: Progress | None = None,
 ) -> ModelArtifact:
     """Train on ``frame``'s labelled rows, save the model in ``directory`` and load it back."""
-    trained = train_decline_model(frame, config=config, progress=progress)
+    trained = train_decline_model(
+        frame, config=config, progress=progress, customers_to_score=customers_to_score
+    )
     return load_model(save_model(trained, directory, labelled_rows=labelled_rows))

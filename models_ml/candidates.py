@@ -35,6 +35,9 @@ class Candidate:
     grid: tuple[Params, ...]
     build: Callable[[Params, int], BaseEstimator]
     is_linear: bool = False
+    # An SVC keeps support vectors and k-NN keeps every training row: scoring one customer
+    # costs a pass over the training rows, so scoring millions of customers gets expensive.
+    scores_against_training_rows: bool = False
 
 
 def _grid(**values: list) -> tuple[Params, ...]:
@@ -56,11 +59,12 @@ def _svc(params: Params, seed: int) -> BaseEstimator:
 
 
 def _hist_gradient_boosting(params: Params, seed: int) -> BaseEstimator:
-    return HistGradientBoostingClassifier(max_iter=200, random_state=seed, **params)
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed, **params)
 
 
 def _random_forest(params: Params, seed: int) -> BaseEstimator:
-    return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1, **params)
+    # One job while cross-validation runs folds in parallel; see train.predict_on_every_core.
+    return RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1, **params)
 
 
 def _k_nearest_neighbours(params: Params, seed: int) -> BaseEstimator:
@@ -80,11 +84,12 @@ CANDIDATES: tuple[Candidate, ...] = (
         needs_scaling=True,
         grid=_grid(C=[0.3, 1.0, 3.0], gamma=["scale", 0.03]),
         build=_svc,
+        scores_against_training_rows=True,
     ),
     Candidate(
         "hist_gradient_boosting",
         needs_scaling=False,
-        grid=_grid(learning_rate=[0.03, 0.1], max_depth=[3]),
+        grid=_grid(learning_rate=[0.05, 0.1], max_depth=[3]),
         build=_hist_gradient_boosting,
     ),
     Candidate(
@@ -98,8 +103,29 @@ CANDIDATES: tuple[Candidate, ...] = (
         needs_scaling=True,
         grid=_grid(n_neighbors=[15, 31, 51], weights=["uniform", "distance"]),
         build=_k_nearest_neighbours,
+        scores_against_training_rows=True,
     ),
 )
+
+
+def affordable_candidates(
+    training_rows: int, customers_to_score: int | None, config: TrainingConfig
+) -> tuple[tuple[Candidate, ...], dict[str, str]]:
+    """The candidates worth comparing, and why the others are left out.
+
+    A candidate that scores each customer against the training rows (SVC, k-NN) is left out
+    when customers to score × training rows exceeds ``config.scoring_pairs_budget``: at a million
+    customers it would take minutes to score where the others take seconds.
+    """
+    pairs = (customers_to_score or 0) * training_rows
+    if pairs <= config.scoring_pairs_budget:
+        return CANDIDATES, {}
+    reason = (
+        f"scoring {customers_to_score:,} customers against {training_rows:,} training rows "
+        f"({pairs:.1e} pairs) exceeds the budget of {config.scoring_pairs_budget:.0e}"
+    )
+    kept = tuple(c for c in CANDIDATES if not c.scores_against_training_rows)
+    return kept, {c.name: reason for c in CANDIDATES if c.scores_against_training_rows}
 
 
 def candidate(name: str) -> Candidate:

@@ -17,12 +17,15 @@ class TrainingConfig:
 
     ``selection_max_rows`` bounds the rows the candidate comparison runs on (a stratified
     subsample when the training sample is larger), so the search costs the same at any scale.
+    ``scoring_pairs_budget`` bounds customers to score × training rows for the candidates that
+    score against the training rows (see candidates.affordable_candidates).
     """
 
     seed: int = 42
     selection_splits: int = 5
     selection_repeats: int = 3
-    selection_max_rows: int = 3000
+    selection_max_rows: int = 2000
+    scoring_pairs_budget: float = 1e9
     evaluation_splits: int = 5
     calibration_method: str = "sigmoid"
     calibration_splits: int = 3

@@ -43,6 +43,9 @@ def registry_rows(artifact: ModelArtifact, is_newly_trained: bool) -> pd.DataFra
                 "brier": metadata["summary"]["brier"],
                 "features": json.dumps(metadata["features"], ensure_ascii=False),
                 "libraries": json.dumps(metadata["libraries"]),
+                "skipped_candidates": json.dumps(
+                    metadata.get("skipped_candidates", {}), ensure_ascii=False
+                ),
             }
         ]
     )

@@ -18,7 +18,13 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from models_ml.calibration import calibration_table, probability_scores
-from models_ml.candidates import Candidate, Params, calibrated_pipeline, params_text
+from models_ml.candidates import (
+    Candidate,
+    Params,
+    affordable_candidates,
+    calibrated_pipeline,
+    params_text,
+)
 from models_ml.config import TrainingConfig
 from models_ml.features import (
     CATEGORICAL_FEATURES,
@@ -56,6 +62,7 @@ class TrainedModel:
     data_fingerprint: str
     selection_rows: int
     config: TrainingConfig = field(default_factory=TrainingConfig)
+    skipped_candidates: dict[str, str] = field(default_factory=dict)
 
     @property
     def training_rows(self) -> int:
@@ -75,8 +82,13 @@ def train_decline_model(
     frame: pd.DataFrame,
     config: TrainingConfig | None = None,
     progress: Progress | None = None,
+    customers_to_score: int | None = None,
 ) -> TrainedModel:
-    """Train the decline-risk model on the labelled rows of ``frame``."""
+    """Train the decline-risk model on the labelled rows of ``frame``.
+
+    ``customers_to_score`` (how many customers the model will score) leaves out candidates
+    too slow to score that many (see candidates.affordable_candidates).
+    """
     config = config or TrainingConfig()
     say = progress or (lambda _message: None)
     rows = labelled_rows(frame).sort_values(ID_COLUMN, kind="stable").reset_index(drop=True)
@@ -86,8 +98,13 @@ def train_decline_model(
     selection_features, selection_target = _stratified_subsample(
         features, target, config.selection_max_rows, config.seed
     )
+    candidates, skipped = affordable_candidates(len(target), customers_to_score, config)
+    for name, reason in skipped.items():
+        say(f"leaving out {name}: {reason}")
     say(f"selecting among candidates on {len(selection_target):,} customers")
-    selection = select_model(selection_features, selection_target, config, progress=say)
+    selection = select_model(
+        selection_features, selection_target, config, candidates=candidates, progress=say
+    )
     say(f"chosen: {selection.chosen.name} {params_text(selection.chosen_params)}")
 
     say(f"out-of-fold probabilities for {len(target):,} customers")
@@ -102,6 +119,7 @@ def train_decline_model(
     model = calibrated_pipeline(selection.chosen, selection.chosen_params, config).fit(
         features, target
     )
+    predict_on_every_core(model, config.jobs)
     importance = importance_table(pd.concat([fold["drops"] for fold in folds]))
     if selection.chosen.is_linear:
         importance = importance.merge(linear_coefficients(model), on="feature", how="left")
@@ -125,7 +143,26 @@ def train_decline_model(
         data_fingerprint=data_fingerprint(rows),
         selection_rows=len(selection_target),
         config=config,
+        skipped_candidates=skipped,
     )
+
+
+def predict_on_every_core(model: BaseEstimator, jobs: int) -> None:
+    """Let a fitted model's estimators that can predict in parallel (a random forest) use every
+    core: during training they ran one job each, beside the parallel folds. Predictions do not
+    change, only how fast a million customers are scored."""
+    for estimator in _fitted_estimators(model):
+        if "n_jobs" in estimator.get_params(deep=False):
+            estimator.set_params(n_jobs=jobs)
+
+
+def _fitted_estimators(model: BaseEstimator) -> list[BaseEstimator]:
+    found = [model]
+    for calibrated in getattr(model, "calibrated_classifiers_", []):
+        found += _fitted_estimators(calibrated.estimator)
+    for _name, step in getattr(model, "steps", []):
+        found.append(step)
+    return found
 
 
 def data_fingerprint(rows: pd.DataFrame) -> str:

@@ -15,6 +15,7 @@
         "brier": "double",
         "features": "varchar",
         "libraries": "varchar",
+        "skipped_candidates": "varchar",
         "first_used_at": "timestamp",
         "last_used_at": "timestamp",
         "builds": "bigint",

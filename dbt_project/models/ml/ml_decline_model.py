@@ -21,11 +21,14 @@ def model(dbt, session):
         return registry_rows(load_model(Path(saved_model)), is_newly_trained=False)
 
     sample = dbt.ref("ml_training_sample").df()
-    labelled = dbt.ref("feature_mart").filter("activity_declined is not null").count("*")
+    customers, labelled = (
+        dbt.ref("feature_mart").aggregate("count(*), count(activity_declined)").fetchone()
+    )
     artifact = train_and_save(
         sample,
         Path(dbt.config.get("model_dir")),
-        labelled_rows=int(labelled.fetchone()[0]),
+        labelled_rows=labelled,
+        customers_to_score=customers,
         progress=progress,
     )
     progress(f"saved model {artifact.version} to {artifact.path}")

@@ -51,6 +51,7 @@ current_with_history as (
         current_model.brier,
         current_model.features,
         current_model.libraries,
+        current_model.skipped_candidates,
         coalesce(previous_models.first_used_at, this_build.used_at) as first_used_at,
         this_build.used_at as last_used_at,
         coalesce(previous_models.builds, 0) + 1 as builds,
