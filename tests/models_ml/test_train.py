@@ -114,3 +114,14 @@ def test_the_selection_runs_on_a_bounded_stratified_sample():
 def test_one_label_only_cannot_train(mart):
     with pytest.raises(TrainingDataError, match="found 0 declined"):
         train_decline_model(mart.assign(activity_declined=0), config=FAST)
+
+
+def test_candidates_that_score_against_training_rows_are_left_out_at_scale(mart):
+    few = train_decline_model(mart, config=FAST, customers_to_score=1_000)
+    many = train_decline_model(mart, config=FAST, customers_to_score=10_000_000)
+
+    assert few.skipped_candidates == {}
+    assert set(many.skipped_candidates) == {"svc_rbf", "k_nearest_neighbours"}
+    assert "exceeds the budget" in many.skipped_candidates["svc_rbf"]
+    compared = set(many.metrics.query("evaluation == 'repeated_cv'")["candidate"])
+    assert compared == {"logistic_regression", "hist_gradient_boosting", "random_forest"}
