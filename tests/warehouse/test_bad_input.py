@@ -243,7 +243,10 @@ def test_conflicting_rows_for_one_customer_and_month_are_set_aside(build_broken)
     money = [r for r in rows if r[0] == "market_money.csv"]
 
     assert len(money) == 2
-    assert all(r[4].startswith("conflicting duplicate: 2 different rows") for r in money)
+    assert all(
+        r[4] == "conflicting duplicate: 2 rows for the same id + Период with different values"
+        for r in money
+    )
 
 
 def test_an_exact_duplicate_keeps_one_copy_and_records_the_other(build_broken):

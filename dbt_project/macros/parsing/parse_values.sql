@@ -49,12 +49,17 @@
 
 {#-
     What is wrong with one raw value, as text for a person, or null when nothing is.
-    column_name: the export's own header; kind: 'decimal', 'integer', or the name of a map
-    in raw_value_maps.sql.
+    column_name: the export's own header; kind: 'decimal', 'integer', or the name of a map in
+    raw_value_maps.sql; parsed: the staged column holding the parsed value (null when the raw
+    value did not parse), so nothing is parsed twice.
 -#}
-{% macro parse_problem(column_name, kind, required=true) -%}
+{% macro parse_problem(column_name, kind, parsed, required=true) -%}
     {%- set column = '"' ~ column_name ~ '"' -%}
     {%- set label = column_name | replace("'", "''") -%}
+    {%- set problem = {
+        'decimal': '" is not a number',
+        'integer': '" is not a whole number',
+    }.get(kind) -%}
     case
         {%- if required %}
             when {{ column }} is null or trim({{ column }}) = ''
@@ -62,20 +67,12 @@
         {%- else %}
             when {{ column }} is null or trim({{ column }}) = '' then null
         {%- endif %}
-        {%- if kind == 'decimal' %}
-            when {{ parse_decimal(column) }} is null
-                then '{{ label }}: "' || trim({{ column }}) || '" is not a number'
-        {%- elif kind == 'integer' %}
-            when {{ parse_integer(column) }} is null
-                then '{{ label }}: "' || trim({{ column }}) || '" is not a whole number'
-        {%- else %}
-            when {{ category_key(column) }} not in (
-                {%- for raw_value in raw_value_map(kind).keys() -%}
-                    {{ sql_literal(raw_value) }}{{ ", " if not loop.last }}
-                {%- endfor -%}
-            )
+            when {{ parsed }} is null
+                {%- if problem %}
+                then '{{ label }}: "' || trim({{ column }}) || '{{ problem }}'
+                {%- else %}
                 then '{{ label }}: unknown value "' || trim({{ column }}) || '"'
-        {%- endif %}
+                {%- endif %}
     end
 {%- endmacro %}
 

@@ -21,40 +21,55 @@ with
 
 staged as (
 
-    select * from {{ staged_relation }}
+    select
+        *,
+        hash({{ value_columns | join(', ') }}) as values_hash
+    from {{ staged_relation }}
+
+),
+
+-- One row per key: a hash aggregate and a join cost far less than windows over every row.
+copies_by_key as (
+
+    select
+        {{ key_columns | join(',\n        ') }},
+        count(*) as copies,
+        min(values_hash) != max(values_hash) as has_conflicting_values,
+        min(source_line_number) as first_line_number
+    from staged
+    group by {{ key_columns | join(', ') }}
 
 ),
 
 compared as (
 
     select
-        *,
-        count(distinct ({{ value_columns | join(', ') }})) over (
-            partition by {{ key_columns | join(', ') }}
-        ) as versions,
-        row_number() over (
-            partition by {{ key_columns | join(', ') }}
-            order by source_line_number
-        ) as copy_number,
-        min(source_line_number) over (
-            partition by {{ key_columns | join(', ') }}
-        ) as first_line_number
+        staged.* exclude (values_hash),
+        copies_by_key.copies,
+        copies_by_key.has_conflicting_values,
+        copies_by_key.first_line_number
     from staged
+    inner join copies_by_key
+        on
+            {%- for key in key_columns %}
+            staged.{{ key }} is not distinct from copies_by_key.{{ key }}
+            {%- if not loop.last %} and{% endif %}
+            {%- endfor %}
 
 ),
 
 screened as (
 
     select
-        * exclude (versions, copy_number, first_line_number),
+        * exclude (copies, has_conflicting_values, first_line_number),
         '{{ source_file }}' as source_file,
         case
             when parse_problems is not null
                 then 'does not parse: ' || parse_problems
-            when versions > 1
-                then 'conflicting duplicate: ' || versions
-                    || ' different rows for the same {{ key_label }}'
-            when copy_number > 1
+            when has_conflicting_values
+                then 'conflicting duplicate: ' || copies
+                    || ' rows for the same {{ key_label }} with different values'
+            when source_line_number != first_line_number
                 then 'exact duplicate of line ' || first_line_number
             {%- for condition, reason in range_rules %}
             when {{ condition }}

@@ -16,7 +16,9 @@ revenue_periods as (
 
     select
         customer_id,
-        list(period) as periods
+        bool_or(period = 'two_months_ago') as has_two_months_ago,
+        bool_or(period = 'previous_month') as has_previous_month,
+        bool_or(period = 'current_month') as has_current_month
     from {{ ref('int_monthly_revenues_screened') }}
     where is_kept
     group by customer_id
@@ -27,7 +29,8 @@ minutes_periods as (
 
     select
         customer_id,
-        list(period) as periods
+        bool_or(period = 'previous_month') as has_previous_month,
+        bool_or(period = 'current_month') as has_current_month
     from {{ ref('int_monthly_minutes_screened') }}
     where is_kept
     group by customer_id
@@ -60,18 +63,32 @@ matched as (
         customer_ids.customer_id,
         customers.customer_id is not null as is_in_market_file,
         profits.customer_id is not null as has_profit,
-        list_filter(
-            ['two_months_ago', 'previous_month', 'current_month'],
-            expected -> not list_contains(
-                coalesce(revenue_periods.periods, []), expected
-            )
-        ) as missing_revenue_periods,
-        list_filter(
-            ['previous_month', 'current_month'],
-            expected -> not list_contains(
-                coalesce(minutes_periods.periods, []), expected
-            )
-        ) as missing_minutes_periods
+        nullif(concat_ws(
+            ', ',
+            case
+                when not coalesce(revenue_periods.has_two_months_ago, false)
+                    then 'two_months_ago'
+            end,
+            case
+                when not coalesce(revenue_periods.has_previous_month, false)
+                    then 'previous_month'
+            end,
+            case
+                when not coalesce(revenue_periods.has_current_month, false)
+                    then 'current_month'
+            end
+        ), '') as missing_revenue_periods,
+        nullif(concat_ws(
+            ', ',
+            case
+                when not coalesce(minutes_periods.has_previous_month, false)
+                    then 'previous_month'
+            end,
+            case
+                when not coalesce(minutes_periods.has_current_month, false)
+                    then 'current_month'
+            end
+        ), '') as missing_minutes_periods
     from customer_ids
     left join customers on customer_ids.customer_id = customers.customer_id
     left join revenue_periods
@@ -85,30 +102,12 @@ matched as (
 described as (
 
     select
-        customer_id,
-        is_in_market_file,
-        has_profit,
-        -- Lists are folded into text: a table that holds LIST columns does not open in
-        -- DuckDB 1.0 clients (BI drivers), even with storage compatibility v1.0.0.
-        nullif(array_to_string(missing_revenue_periods, ', '), '')
-            as missing_revenue_periods,
-        nullif(array_to_string(missing_minutes_periods, ', '), '')
-            as missing_minutes_periods,
+        *,
         nullif(concat_ws(
             '; ',
-            case
-                when not is_in_market_file then 'no row in market_file.csv'
-            end,
-            case
-                when len(missing_revenue_periods) > 0
-                    then 'no market_money.csv row for '
-                        || array_to_string(missing_revenue_periods, ', ')
-            end,
-            case
-                when len(missing_minutes_periods) > 0
-                    then 'no market_time.csv row for '
-                        || array_to_string(missing_minutes_periods, ', ')
-            end,
+            case when not is_in_market_file then 'no row in market_file.csv' end,
+            'no market_money.csv row for ' || missing_revenue_periods,
+            'no market_time.csv row for ' || missing_minutes_periods,
             case when not has_profit then 'no row in money.csv' end
         ), '') as missing_data
     from matched

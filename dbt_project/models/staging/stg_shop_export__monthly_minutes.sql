@@ -15,27 +15,38 @@ numbered as (
 
 ),
 
+parsed as (
+
+    select
+        *,
+        {{ parse_integer('"id"') }} as customer_id,
+        {{ map_raw_value('"Период"', 'minutes_period') }} as period,
+        {{ parse_integer('"минут"') }}::integer as minutes
+    from numbered
+
+),
+
 staged as (
 
     select
         ---------- ids
         source_line_number,
-        {{ parse_integer('"id"') }} as customer_id,
+        customer_id,
 
         ---------- categories
-        {{ map_raw_value('"Период"', 'minutes_period') }} as period,
+        period,
 
         ---------- numerics
-        {{ parse_integer('"минут"') }}::integer as minutes,
+        minutes,
 
         ---------- what did not parse
         {{ parse_problems([
-            ('id', 'integer'),
-            ('Период', 'minutes_period'),
-            ('минут', 'integer'),
+            ('id', 'integer', 'customer_id'),
+            ('Период', 'minutes_period', 'period'),
+            ('минут', 'integer', 'minutes'),
         ]) }} as parse_problems
 
-    from numbered
+    from parsed
 
 )
 

@@ -15,27 +15,38 @@ numbered as (
 
 ),
 
+parsed as (
+
+    select
+        *,
+        {{ parse_integer('"id"') }} as customer_id,
+        {{ map_raw_value('"Период"', 'revenue_period') }} as period,
+        {{ parse_decimal('"Выручка"') }} as revenue
+    from numbered
+
+),
+
 staged as (
 
     select
         ---------- ids
         source_line_number,
-        {{ parse_integer('"id"') }} as customer_id,
+        customer_id,
 
         ---------- categories
-        {{ map_raw_value('"Период"', 'revenue_period') }} as period,
+        period,
 
         ---------- numerics
-        {{ parse_decimal('"Выручка"') }} as revenue,
+        revenue,
 
         ---------- what did not parse
         {{ parse_problems([
-            ('id', 'integer'),
-            ('Период', 'revenue_period'),
-            ('Выручка', 'decimal'),
+            ('id', 'integer', 'customer_id'),
+            ('Период', 'revenue_period', 'period'),
+            ('Выручка', 'decimal', 'revenue'),
         ]) }} as parse_problems
 
-    from numbered
+    from parsed
 
 )
 

@@ -15,23 +15,33 @@ numbered as (
 
 ),
 
+parsed as (
+
+    select
+        *,
+        {{ parse_integer('"id"') }} as customer_id,
+        {{ parse_decimal('"Прибыль"') }} as profit
+    from numbered
+
+),
+
 staged as (
 
     select
         ---------- ids
         source_line_number,
-        {{ parse_integer('"id"') }} as customer_id,
+        customer_id,
 
         ---------- numerics
-        {{ parse_decimal('"Прибыль"') }} as profit,
+        profit,
 
         ---------- what did not parse
         {{ parse_problems([
-            ('id', 'integer'),
-            ('Прибыль', 'decimal'),
+            ('id', 'integer', 'customer_id'),
+            ('Прибыль', 'decimal', 'profit'),
         ]) }} as parse_problems
 
-    from numbered
+    from parsed
 
 )
 

@@ -111,13 +111,7 @@ matching_rules as (
 
     select
         segmented.customer_id,
-        offer_rules.offer_code,
-        offer_rules.offer_name,
-        offer_rules.channel,
-        offer_rules.reason,
-        row_number() over (
-            partition by segmented.customer_id order by offer_rules.priority asc
-        ) as rule_rank
+        offer_rules.priority
     from segmented
     inner join offer_rules
         on
@@ -140,11 +134,27 @@ matching_rules as (
 
 ),
 
--- The first of them by priority.
+-- The first of them by priority (priorities are unique, see the seed's tests).
+first_matching_rules as (
+
+    select
+        customer_id,
+        min(priority) as priority
+    from matching_rules
+    group by customer_id
+
+),
+
 chosen_offers as (
 
-    select * from matching_rules
-    where rule_rank = 1
+    select
+        first_matching_rules.customer_id,
+        offer_rules.offer_code,
+        offer_rules.offer_name,
+        offer_rules.channel,
+        offer_rules.reason
+    from first_matching_rules
+    inner join offer_rules on first_matching_rules.priority = offer_rules.priority
 
 ),
 
