@@ -23,14 +23,14 @@ class TrainingConfig:
 
     seed: int = 42
     selection_splits: int = 5
-    selection_repeats: int = 3
+    selection_repeats: int = 2
     selection_max_rows: int = 2000
     scoring_pairs_budget: float = 1e9
     evaluation_splits: int = 5
     calibration_method: str = "sigmoid"
     calibration_splits: int = 3
     calibration_bins: int = 10
-    importance_repeats: int = 5
+    importance_repeats: int = 3
     n_jobs: int = 0  # 0: every core
 
     @property

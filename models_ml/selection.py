@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import RepeatedStratifiedKFold, cross_validate
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import RepeatedStratifiedKFold
 
 from models_ml.candidates import CANDIDATES, Candidate, Params, params_text, pipeline
 from models_ml.config import TrainingConfig
@@ -43,36 +46,56 @@ def select_model(
 ) -> Selection:
     """Score every candidate's grid points on the same repeated stratified folds and pick the
     highest mean ROC-AUC (ties go to the earlier, simpler candidate)."""
-    folds = RepeatedStratifiedKFold(
-        n_splits=config.selection_splits,
-        n_repeats=config.selection_repeats,
-        random_state=config.seed,
+    splits = list(
+        RepeatedStratifiedKFold(
+            n_splits=config.selection_splits,
+            n_repeats=config.selection_repeats,
+            random_state=config.seed,
+        ).split(features, target)
     )
-    rows = []
-    for candidate in candidates:
-        if progress:
-            progress(f"comparing {candidate.name} ({len(candidate.grid)} settings)")
-        for params in candidate.grid:
-            scores = cross_validate(
-                pipeline(candidate, params, config.seed),
-                features,
-                target,
-                cv=folds,
-                scoring="roc_auc",
-                n_jobs=config.jobs,
-            )["test_score"]
-            rows += [
-                {
-                    "candidate": candidate.name,
-                    "params": params_text(params),
-                    "fold": fold,
-                    "roc_auc": float(score),
-                }
-                for fold, score in enumerate(scores)
-            ]
+    settings = [(candidate, params) for candidate in candidates for params in candidate.grid]
+    if progress:
+        names = ", ".join(f"{c.name} ({len(c.grid)})" for c in candidates)
+        progress(f"comparing {len(settings)} settings on {len(splits)} folds each: {names}")
+    # One pool for every (setting, fold) fit: the workers stay busy across candidates instead
+    # of waiting at the end of each setting's folds.
+    scores = Parallel(n_jobs=config.jobs)(
+        delayed(_fold_roc_auc)(
+            pipeline(candidate, params, config.seed), features, target, train, test
+        )
+        for candidate, params in settings
+        for train, test in splits
+    )
+    rows = [
+        {
+            "candidate": candidate.name,
+            "params": params_text(params),
+            "fold": fold,
+            "roc_auc": scores[setting * len(splits) + fold],
+        }
+        for setting, (candidate, params) in enumerate(settings)
+        for fold in range(len(splits))
+    ]
     fold_scores = pd.DataFrame(rows)
     means = fold_scores.groupby(["candidate", "params"], sort=False)["roc_auc"].mean()
     best_name, best_params = means.idxmax()
     chosen = next(c for c in candidates if c.name == best_name)
     params = next(p for p in chosen.grid if params_text(p) == best_params)
     return Selection(fold_scores=fold_scores, chosen=chosen, chosen_params=params)
+
+
+def _fold_roc_auc(
+    estimator: BaseEstimator,
+    features: pd.DataFrame,
+    target: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+) -> float:
+    """Fit on one fold's training rows; the ROC-AUC of its scores on the held-out rows."""
+    estimator.fit(features.iloc[train], target[train])
+    held_out = features.iloc[test]
+    if hasattr(estimator, "decision_function"):
+        scores = estimator.decision_function(held_out)
+    else:
+        scores = estimator.predict_proba(held_out)[:, 1]
+    return float(roc_auc_score(target[test], scores))

@@ -2,7 +2,8 @@
 -- load the four exports (every dialect: all_varchar, then parse), map the typos, drop exact
 -- duplicates, pivot revenue and minutes, keep customers buying every month, replace revenue
 -- outliers, join the profit. No checks, no record of what was set aside, no tests: the floor
--- the dbt build is measured against. `{raw_dir}` is replaced by scripts/benchmark.
+-- the dbt build is measured against. scripts/benchmark replaces `{raw_dir}` and
+-- `{revenue_outlier_threshold}` (the var in dbt_project.yml).
 
 create or replace table customers as
 select distinct
@@ -76,13 +77,13 @@ in_scope as (
 replaced as (
     select
         * replace (
-            case when revenue_two_months_ago > 100000
+            case when revenue_two_months_ago > {revenue_outlier_threshold}
                 then (revenue_previous_month + revenue_current_month) / 2
                 else revenue_two_months_ago end as revenue_two_months_ago,
-            case when revenue_previous_month > 100000
+            case when revenue_previous_month > {revenue_outlier_threshold}
                 then (revenue_two_months_ago + revenue_current_month) / 2
                 else revenue_previous_month end as revenue_previous_month,
-            case when revenue_current_month > 100000
+            case when revenue_current_month > {revenue_outlier_threshold}
                 then (revenue_two_months_ago + revenue_previous_month) / 2
                 else revenue_current_month end as revenue_current_month
         )
