@@ -44,8 +44,8 @@ def select_model(
     candidates: tuple[Candidate, ...] = CANDIDATES,
     progress: Progress | None = None,
 ) -> Selection:
-    """Score every candidate's grid points on the same repeated stratified folds and pick the
-    highest mean ROC-AUC (ties go to the earlier, simpler candidate)."""
+    """Score every candidate's grid points on the same repeated stratified folds and pick by
+    the one-standard-error rule (see :func:`choose_setting`)."""
     splits = list(
         RepeatedStratifiedKFold(
             n_splits=config.selection_splits,
@@ -77,11 +77,30 @@ def select_model(
         for fold in range(len(splits))
     ]
     fold_scores = pd.DataFrame(rows)
-    means = fold_scores.groupby(["candidate", "params"], sort=False)["roc_auc"].mean()
-    best_name, best_params = means.idxmax()
-    chosen = next(c for c in candidates if c.name == best_name)
-    params = next(p for p in chosen.grid if params_text(p) == best_params)
+    chosen_name, chosen_params = choose_setting(fold_scores)
+    chosen = next(c for c in candidates if c.name == chosen_name)
+    params = next(p for p in chosen.grid if params_text(p) == chosen_params)
     return Selection(fold_scores=fold_scores, chosen=chosen, chosen_params=params)
+
+
+def choose_setting(fold_scores: pd.DataFrame) -> tuple[str, str]:
+    """The (candidate, params) to use: the first setting, in the order the settings were
+    compared, whose mean ROC-AUC is within one standard error of the best mean (Breiman's
+    one-standard-error rule).
+
+    Candidates are listed simplest and cheapest to score first (CANDIDATES), and each grid from
+    the strongest regularisation, so a difference the folds cannot tell apart from noise does
+    not buy a model that is slower to score a million customers or harder to explain. The
+    standard error is the best setting's fold standard deviation over the square root of its
+    fold count (repeated folds overlap, so it is a rough, conservative yardstick).
+    """
+    summary = fold_scores.groupby(["candidate", "params"], sort=False)["roc_auc"].agg(
+        ["mean", "std", "count"]
+    )
+    best = summary.loc[summary["mean"].idxmax()]
+    standard_error = float(np.nan_to_num(best["std"])) / np.sqrt(best["count"])
+    good_enough = summary[summary["mean"] >= best["mean"] - standard_error]
+    return good_enough.index[0]
 
 
 def _fold_roc_auc(

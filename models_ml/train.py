@@ -157,11 +157,13 @@ def predict_on_every_core(model: BaseEstimator, jobs: int) -> None:
 
 
 def _fitted_estimators(model: BaseEstimator) -> list[BaseEstimator]:
-    found = [model]
+    """The final estimators inside a calibrated pipeline. Not the preprocessing: a parallel
+    ColumnTransformer would ship every batch to worker processes, slower than doing it here."""
+    found = []
     for calibrated in getattr(model, "calibrated_classifiers_", []):
         found += _fitted_estimators(calibrated.estimator)
-    for _name, step in getattr(model, "steps", []):
-        found.append(step)
+    if hasattr(model, "steps"):
+        found.append(model.steps[-1][1])
     return found
 
 

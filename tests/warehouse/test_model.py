@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from models_ml.config import TrainingConfig
 from tests.conftest import Build, build_or_fail
 from tests.support import query, read_rows, run_oneclick, write_rows
 from warehouse.exports import LABEL_COLUMN
@@ -25,10 +26,17 @@ def chosen_metric(build: Build, evaluation: str, metric: str) -> float:
 
 
 def test_the_real_data_model_reaches_the_quality_bar(real_build: Build):
-    assert chosen_metric(real_build, "repeated_cv", "roc_auc") >= 0.91
+    (best,) = query(
+        real_build.warehouse,
+        "select max(mean) from marts.model_metrics "
+        "where evaluation = 'repeated_cv' and metric = 'roc_auc'",
+    )[0]
+    assert best >= 0.91
+    # the one-standard-error rule may choose a simpler model a little below the best
+    assert chosen_metric(real_build, "repeated_cv", "roc_auc") >= best - 0.01
+    # the honest evaluation, on folds the choice was not made on
+    assert chosen_metric(real_build, "out_of_fold", "roc_auc") >= 0.91
     assert chosen_metric(real_build, "out_of_fold", "brier") <= 0.10
-    # and the honest evaluation on a fresh split is not far behind the selection's
-    assert chosen_metric(real_build, "out_of_fold", "roc_auc") >= 0.90
 
 
 def test_every_candidate_is_compared_with_its_spread(real_build: Build):
@@ -45,7 +53,8 @@ def test_every_candidate_is_compared_with_its_spread(real_build: Build):
         "random_forest",
         "k_nearest_neighbours",
     }
-    assert all(row[1] == 15 and row[2] > 0 for row in rows)
+    folds = TrainingConfig().selection_splits * TrainingConfig().selection_repeats
+    assert all(row[1] == folds and row[2] > 0 for row in rows)
 
 
 def test_the_build_saves_the_model_beside_the_warehouse_and_registers_it(real_build: Build):

@@ -1,0 +1,194 @@
+"""The benchmark's measuring parts: the baseline does the same data work as the warehouse, dbt's
+nodes land in the right steps, overlapping intervals are counted once, and the targets are judged
+from the numbers, not assumed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts import benchmark_lib as bench
+from tests.support import query
+
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+def test_baseline_builds_the_same_feature_table_as_the_warehouse(demo_build, tmp_path):
+    """The floor the build is measured against must do the same work: same customers, same
+    revenue, minutes, profit and consent, so a ratio compares like with like."""
+    seconds, baseline = bench.baseline_data(
+        demo_build.raw, tmp_path / "baseline.duckdb", threads=1, threshold=100_000.0
+    )
+    assert seconds > 0
+    assert baseline == bench.checksums(demo_build.warehouse, "marts.feature_mart")
+    assert baseline["rows"] > 1000
+
+
+def test_baseline_ml_fits_on_the_sample_size_and_scores_every_customer(demo_build, tmp_path):
+    database = tmp_path / "baseline.duckdb"
+    bench.baseline_data(demo_build.raw, database, threads=1, threshold=100_000.0)
+    times = bench.baseline_ml(database, sample_rows=500, seed=42)
+    assert times["training_rows"] == 500
+    assert set(times) >= {"read", "fit", "predict", "write", "total"}
+    (scored, rows) = query(
+        database, "select count(*), (select count(*) from features) from scores"
+    )[0]
+    assert scored == rows
+
+
+@pytest.mark.parametrize(
+    ("unique_id", "path", "step"),
+    [
+        ("model.oneclick.stg_shop_export__customers", "models/staging/x.sql", "load+stage"),
+        ("model.oneclick.int_customers_matched", "models/intermediate/x.sql", "features"),
+        ("model.oneclick.feature_mart", "models/marts/feature_mart.sql", "features"),
+        ("model.oneclick.ml_training_sample", "models/ml/ml_training_sample.sql", "model train"),
+        ("model.oneclick.customer_scores", "models/marts/model/customer_scores.py", "scoring"),
+        ("model.oneclick.customer_segments", "models/marts/segments/x.sql", "segments"),
+        ("seed.oneclick.offer_rules", "seeds/offer_rules.csv", "segments"),
+        ("model.oneclick.build_runs", "models/marts/build_runs.sql", "run log"),
+        ("operation.oneclick.oneclick-on-run-end-0", "hooks/x", "run log"),
+        ("test.oneclick.unique_feature_mart_customer_id.abc", "models/marts/x.yml", "tests"),
+        ("unit_test.oneclick.stg.maps_typos", "models/staging/x.yml", "tests"),
+    ],
+)
+def test_step_of_follows_the_folder_and_the_kind(unique_id, path, step):
+    assert bench.step_of(unique_id, path) == step
+
+
+def test_every_model_of_the_project_has_a_step_of_its_folder():
+    """A new model folder that the rules do not know falls into `features`; this lists the
+    project's model files so a folder added without a rule shows up here."""
+    models = sorted((DBT_PROJECT / "models").rglob("*.sql")) + sorted(
+        (DBT_PROJECT / "models").rglob("*.py")
+    )
+    steps = {
+        path.stem: bench.step_of(f"model.oneclick.{path.stem}", str(path.relative_to(DBT_PROJECT)))
+        for path in models
+    }
+    assert steps["feature_mart"] == "features"
+    assert steps["ml_decline_model"] == "model train"
+    assert steps["customer_scores"] == "scoring"
+    assert steps["build_runs"] == "run log"
+    assert {step for name, step in steps.items() if name.startswith("stg_")} == {"load+stage"}
+    assert set(steps.values()) <= set(bench.STEPS)
+
+
+@pytest.mark.parametrize(
+    ("spans", "seconds"),
+    [
+        ([], 0.0),
+        ([(0.0, 2.0)], 2.0),
+        ([(0.0, 2.0), (1.0, 3.0)], 3.0),  # overlapping: counted once
+        ([(0.0, 1.0), (2.0, 4.0)], 3.0),  # a gap is not counted
+        ([(0.0, 5.0), (1.0, 2.0)], 5.0),  # nested
+        ([(3.0, 4.0), (0.0, 1.0), (0.5, 3.5)], 4.0),  # unsorted
+    ],
+)
+def test_union_length_counts_covered_time_once(spans, seconds):
+    assert bench.union_length(spans) == pytest.approx(seconds)
+
+
+def test_step_times_uses_wall_time_for_parallel_nodes():
+    nodes = [
+        bench.Node("test.a", "tests", 2.0, [(0.0, 2.0)]),
+        bench.Node("test.b", "tests", 2.0, [(1.0, 3.0)]),
+        bench.Node("model.x", "features", 1.5, [(3.0, 4.5)]),
+    ]
+    steps = bench.step_times(nodes)
+    assert steps["tests"] == {
+        "wall_seconds": 3.0,
+        "summed_seconds": 4.0,
+        "nodes": 2,
+        "peak_gib": 0.0,
+    }
+    assert steps["features"]["wall_seconds"] == pytest.approx(1.5)
+    assert steps["scoring"]["nodes"] == 0
+
+
+def test_read_nodes_takes_steps_from_the_manifest(tmp_path):
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    "model.oneclick.stg_a": {"original_file_path": "models/staging/stg_a.sql"},
+                    "model.oneclick.customer_scores": {
+                        "original_file_path": "models/marts/model/customer_scores.py"
+                    },
+                },
+                "unit_tests": {},
+            }
+        )
+    )
+    timing = [
+        {
+            "name": "execute",
+            "started_at": "2026-01-01T00:00:00.000000Z",
+            "completed_at": "2026-01-01T00:00:01.500000Z",
+        }
+    ]
+    (tmp_path / "run_results.json").write_text(
+        json.dumps(
+            {
+                "results": [
+                    {"unique_id": "model.oneclick.stg_a", "execution_time": 1.5, "timing": timing},
+                    {
+                        "unique_id": "model.oneclick.customer_scores",
+                        "execution_time": 0.0,
+                        "timing": [],
+                    },
+                ]
+            }
+        )
+    )
+    stage, scores = bench.read_nodes(tmp_path)
+    assert (stage.step, stage.seconds) == ("load+stage", 1.5)
+    assert stage.spans[0][1] - stage.spans[0][0] == pytest.approx(1.5)
+    assert (scores.step, scores.spans) == ("scoring", [])
+
+
+def _size(customers: int, seconds: float, peak_gib: float = 1.0, data_ratio: float = 2.0) -> dict:
+    return {
+        "customers": customers,
+        "build": {"seconds": seconds, "peak_gib": peak_gib},
+        "baseline": {"data_seconds": 1.0, "ml_seconds": 1.0},
+        "data_ratio": data_ratio,
+        "us_per_customer": seconds / customers * 1e6,
+    }
+
+
+def test_verdicts_pass_and_miss_from_the_measured_numbers():
+    found = bench.verdicts(
+        [
+            _size(100_000, 20.0),
+            _size(1_000_000, 59.0, peak_gib=4.5),
+            _size(10_000_000, 700.0, data_ratio=3.5),
+        ]
+    )
+    assert found["1M end to end < 60 s"].endswith("PASS")
+    assert found["1M peak memory < 4 GiB"].endswith("MISS")
+    assert found["10M data steps within 3× the baseline"].endswith("MISS")
+    # ×2.95 time for ×10 customers: sub-linear; ×11.9 for ×10: worse than linear.
+    assert found["100,000 → 1,000,000: no worse than linear"].endswith("PASS")
+    assert found["1,000,000 → 10,000,000: no worse than linear"].endswith("MISS")
+
+
+def test_verdicts_leave_out_targets_no_size_measured():
+    assert set(bench.verdicts([_size(100_000, 20.0)])) == set()
+
+
+def test_tables_have_a_cell_for_every_column():
+    size = _size(100_000, 20.0)
+    size["build"] |= {"status": "ok"}
+    size["steps"] = {step: {"wall_seconds": 1.0} for step in bench.STEPS}
+    size["phases"] = {phase: 1.0 for phase in bench.PHASES}
+    size["ratio"] = 10.0
+    failed = {"customers": 1_000_000, "build": {"status": "failed"}}
+    markdown = bench.markdown_table([size, failed]).splitlines()
+    assert len(markdown) == 4
+    assert all(line.count("|") == len(bench.COLUMNS) + 1 for line in markdown)
+    assert "| 1,000,000 | failed |" in markdown[3]
+    plain = bench.plain_table([size]).splitlines()
+    assert plain[1].split()[:3] == ["100,000", "20.0", "s"]
