@@ -9,13 +9,15 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from models_ml.candidates import CANDIDATES, Candidate, Params, params_text, pipeline
 from models_ml.config import TrainingConfig
 
 Progress = Callable[[str], None]
+# scikit-learn's scorer: the decision function where there is one, else the probabilities.
+ROC_AUC = get_scorer("roc_auc")
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,7 @@ class Selection:
 
     def best_per_candidate(self) -> pd.DataFrame:
         """Each candidate's best grid point: params and the ROC-AUC spread over the folds."""
-        summary = (
-            self.fold_scores.groupby(["candidate", "params"], sort=False)["roc_auc"]
-            .agg(["mean", "std", "min", "max", "count"])
-            .reset_index()
-        )
+        summary = setting_summary(self.fold_scores).reset_index()
         best = summary.loc[summary.groupby("candidate", sort=False)["mean"].idxmax()]
         return best.rename(columns={"count": "n_folds"}).reset_index(drop=True)
 
@@ -57,24 +55,27 @@ def select_model(
     if progress:
         names = ", ".join(f"{c.name} ({len(c.grid)})" for c in candidates)
         progress(f"comparing {len(settings)} settings on {len(splits)} folds each: {names}")
+    fits = [
+        (candidate, params, fold, train, test)
+        for candidate, params in settings
+        for fold, (train, test) in enumerate(splits)
+    ]
     # One pool for every (setting, fold) fit: the workers stay busy across candidates instead
     # of waiting at the end of each setting's folds.
     scores = Parallel(n_jobs=config.jobs)(
         delayed(_fold_roc_auc)(
             pipeline(candidate, params, config.seed), features, target, train, test
         )
-        for candidate, params in settings
-        for train, test in splits
+        for candidate, params, _fold, train, test in fits
     )
     rows = [
         {
             "candidate": candidate.name,
             "params": params_text(params),
             "fold": fold,
-            "roc_auc": scores[setting * len(splits) + fold],
+            "roc_auc": score,
         }
-        for setting, (candidate, params) in enumerate(settings)
-        for fold in range(len(splits))
+        for (candidate, params, fold, _train, _test), score in zip(fits, scores, strict=True)
     ]
     fold_scores = pd.DataFrame(rows)
     chosen_name, chosen_params = choose_setting(fold_scores)
@@ -94,13 +95,18 @@ def choose_setting(fold_scores: pd.DataFrame) -> tuple[str, str]:
     standard error is the best setting's fold standard deviation over the square root of its
     fold count (repeated folds overlap, so it is a rough, conservative yardstick).
     """
-    summary = fold_scores.groupby(["candidate", "params"], sort=False)["roc_auc"].agg(
-        ["mean", "std", "count"]
-    )
+    summary = setting_summary(fold_scores)
     best = summary.loc[summary["mean"].idxmax()]
     standard_error = float(np.nan_to_num(best["std"])) / np.sqrt(best["count"])
     good_enough = summary[summary["mean"] >= best["mean"] - standard_error]
     return good_enough.index[0]
+
+
+def setting_summary(fold_scores: pd.DataFrame) -> pd.DataFrame:
+    """Per (candidate, params), in the order compared: the ROC-AUC mean, spread and fold count."""
+    return fold_scores.groupby(["candidate", "params"], sort=False)["roc_auc"].agg(
+        ["mean", "std", "min", "max", "count"]
+    )
 
 
 def _fold_roc_auc(
@@ -112,9 +118,4 @@ def _fold_roc_auc(
 ) -> float:
     """Fit on one fold's training rows; the ROC-AUC of its scores on the held-out rows."""
     estimator.fit(features.iloc[train], target[train])
-    held_out = features.iloc[test]
-    if hasattr(estimator, "decision_function"):
-        scores = estimator.decision_function(held_out)
-    else:
-        scores = estimator.predict_proba(held_out)[:, 1]
-    return float(roc_auc_score(target[test], scores))
+    return float(ROC_AUC(estimator, features.iloc[test], target[test]))

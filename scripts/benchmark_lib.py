@@ -25,9 +25,11 @@ import os
 import platform
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -38,6 +40,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import yaml
+
+from models_ml.features import NUMERIC_FEATURES as MODEL_NUMERIC_FEATURES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ONECLICK = REPO_ROOT / ".venv" / "bin" / "oneclick"
@@ -61,23 +65,8 @@ PHASES = (
 )
 RUN_LOG_MODELS = {"build_runs"}
 TARGETS = {"1M seconds": 60.0, "1M peak GiB": 4.0, "10M data ratio": 3.0}
-NUMERIC_FEATURES = (
-    "marketing_contacts_6m_avg",
-    "marketing_contacts_current_month",
-    "tenure_days",
-    "promo_purchase_share",
-    "categories_per_visit",
-    "unpaid_cart_items_quarter",
-    "service_errors",
-    "pages_per_visit",
-    "revenue_two_months_ago",
-    "revenue_previous_month",
-    "revenue_current_month",
-    "minutes_previous_month",
-    "minutes_current_month",
-    "revenue_change",
-    "minutes_change",
-)
+# The model's numeric features except its flags: the bare fit reads them as plain floats.
+NUMERIC_FEATURES = tuple(name for name in MODEL_NUMERIC_FEATURES if not name.startswith("is_"))
 # Sums that must agree between the baseline's feature table and marts.feature_mart: the same
 # customers with the same values, not only the same count.
 CHECKSUMS = {
@@ -215,7 +204,6 @@ class TreeMemory:
 
     def peak_between(self, spans: Iterable[tuple[float, float]]) -> int:
         """The highest sample taken while any of ``spans`` (epoch seconds) was running."""
-        spans = sorted(spans)
         return max(
             (total for at, total in self.samples if any(b <= at <= e for b, e in spans)),
             default=0,
@@ -598,9 +586,6 @@ def measure(
     quiet_wait: float = 0.0,
 ) -> dict[str, object]:
     """Everything measured for one size, as a JSON-ready dict."""
-    import shutil
-    import tempfile
-
     raw, generate_seconds = cached_exports(data_dir, customers)
     variables = project_vars(tree)
     work_root.mkdir(parents=True, exist_ok=True)

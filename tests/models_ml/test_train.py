@@ -25,6 +25,7 @@ def test_selection_scores_every_setting_on_the_same_repeated_folds(mart):
 
     assert len(selection.fold_scores) == settings * FAST.selection_splits * FAST.selection_repeats
     chosen = (selection.chosen.name, json.dumps(selection.chosen_params, sort_keys=True))
+    assert chosen == choose_setting(selection.fold_scores)
     assert means[chosen] >= means.max() - 0.02
     assert set(selection.best_per_candidate()["candidate"]) == {c.name for c in CANDIDATES}
 
