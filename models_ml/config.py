@@ -25,7 +25,7 @@ class TrainingConfig:
     selection_splits: int = 5
     selection_repeats: int = 2
     selection_max_rows: int = 2000
-    scoring_pairs_budget: float = 1e9
+    scoring_pairs_budget: float = 2e8
     evaluation_splits: int = 5
     calibration_method: str = "sigmoid"
     calibration_splits: int = 3

@@ -4,6 +4,8 @@
     - stage 'matching': the row is sound but its customer is not whole across the exports
       (a market_file.csv customer another export lacks, or a row of a customer market_file.csv
       does not have).
+    matched_relation holds rows of int_customers_matched_across_exports; only those with
+    missing_data matter, so a caller may pass just those.
 -#}
 {% macro rejected_rows_of(source_file, screened_relation, matched_relation) -%}
     select

@@ -22,6 +22,7 @@ with
 staged as (
 
     select
+        {{ source_line_number() }} as source_line_number,
         *,
         hash({{ value_columns | join(', ') }}) as values_hash
     from {{ staged_relation }}

@@ -4,98 +4,77 @@
 
 with
 
-customers as (
+-- Every kept row of the four exports, reduced to its customer and what it holds (union by
+-- name leaves the other exports' columns null). One aggregate over them costs far less than
+-- de-duplicating the ids and joining each export back.
+export_rows as (
 
-    select customer_id
+    select
+        customer_id,
+        true as is_market_file_row
     from {{ ref('int_customers_screened') }}
     where is_kept
 
-),
-
-revenue_periods as (
+    union all by name
 
     select
         customer_id,
-        bool_or(period = 'two_months_ago') as has_two_months_ago,
-        bool_or(period = 'previous_month') as has_previous_month,
-        bool_or(period = 'current_month') as has_current_month
+        period as revenue_period
     from {{ ref('int_monthly_revenues_screened') }}
     where is_kept
-    group by customer_id
 
-),
-
-minutes_periods as (
+    union all by name
 
     select
         customer_id,
-        bool_or(period = 'previous_month') as has_previous_month,
-        bool_or(period = 'current_month') as has_current_month
+        period as minutes_period
     from {{ ref('int_monthly_minutes_screened') }}
     where is_kept
-    group by customer_id
 
-),
+    union all by name
 
-profits as (
-
-    select customer_id
+    select
+        customer_id,
+        true as is_money_row
     from {{ ref('int_profits_screened') }}
     where is_kept
 
 ),
 
-customer_ids as (
+per_customer as (
 
-    select customer_id from customers
-    union
-    select customer_id from revenue_periods
-    union
-    select customer_id from minutes_periods
-    union
-    select customer_id from profits
+    select
+        customer_id,
+        count_if(is_market_file_row) > 0 as is_in_market_file,
+        count_if(is_money_row) > 0 as has_profit,
+        count_if(revenue_period = 'two_months_ago') > 0 as has_revenue_two_months_ago,
+        count_if(revenue_period = 'previous_month') > 0 as has_revenue_previous_month,
+        count_if(revenue_period = 'current_month') > 0 as has_revenue_current_month,
+        count_if(minutes_period = 'previous_month') > 0 as has_minutes_previous_month,
+        count_if(minutes_period = 'current_month') > 0 as has_minutes_current_month
+    from export_rows
+    group by customer_id
 
 ),
 
 matched as (
 
     select
-        customer_ids.customer_id,
-        customers.customer_id is not null as is_in_market_file,
-        profits.customer_id is not null as has_profit,
+        customer_id,
+        is_in_market_file,
+        has_profit,
         nullif(concat_ws(
             ', ',
-            case
-                when not coalesce(revenue_periods.has_two_months_ago, false)
-                    then 'two_months_ago'
-            end,
-            case
-                when not coalesce(revenue_periods.has_previous_month, false)
-                    then 'previous_month'
-            end,
-            case
-                when not coalesce(revenue_periods.has_current_month, false)
-                    then 'current_month'
-            end
+            case when not has_revenue_two_months_ago then 'two_months_ago' end,
+            case when not has_revenue_previous_month then 'previous_month' end,
+            case when not has_revenue_current_month then 'current_month' end
         ), '') as missing_revenue_periods,
         nullif(concat_ws(
             ', ',
-            case
-                when not coalesce(minutes_periods.has_previous_month, false)
-                    then 'previous_month'
-            end,
-            case
-                when not coalesce(minutes_periods.has_current_month, false)
-                    then 'current_month'
-            end
+            case when not has_minutes_previous_month then 'previous_month' end,
+            case when not has_minutes_current_month then 'current_month' end
         ), '') as missing_minutes_periods
-    from customer_ids
-    left join customers on customer_ids.customer_id = customers.customer_id
-    left join revenue_periods
-        on customer_ids.customer_id = revenue_periods.customer_id
-    left join minutes_periods
-        on customer_ids.customer_id = minutes_periods.customer_id
-    left join profits on customer_ids.customer_id = profits.customer_id
+    from per_customer
 
 ),
 

@@ -3,9 +3,18 @@
 -- none is), values out of range, rows of customers another export lacks. Nothing is dropped
 -- without a line here; the run log counts them.
 
-{%- set matched = ref('int_customers_matched_across_exports') %}
+{%- set matched = 'incomplete_customers' %}
 
 with
+
+-- Only the customers some export lacks: a small table to look every kept row up in.
+incomplete_customers as (
+
+    select *
+    from {{ ref('int_customers_matched_across_exports') }}
+    where missing_data is not null
+
+),
 
 market_file as (
 

@@ -6,20 +6,11 @@ source as (
 
 ),
 
-numbered as (
-
-    select
-        row_number() over () + 1 as source_line_number,
-        *
-    from source
-
-),
-
 -- The label is optional: an export that is only to be scored does not carry it.
 -- Union by name adds the column, empty, where the file lacks it.
 labelled as (
 
-    select * from numbered
+    select * from source
     union all by name
     select null::varchar as "Покупательская активность"
     where false
@@ -57,7 +48,6 @@ staged as (
 
     select
         ---------- ids
-        source_line_number,
         customer_id,
 
         ---------- label

@@ -6,15 +6,6 @@ source as (
 
 ),
 
-numbered as (
-
-    select
-        row_number() over () + 1 as source_line_number,
-        *
-    from source
-
-),
-
 parsed as (
 
     select
@@ -22,7 +13,7 @@ parsed as (
         {{ parse_integer('"id"') }} as customer_id,
         {{ map_raw_value('"Период"', 'minutes_period') }} as period,
         {{ parse_integer('"минут"') }}::integer as minutes
-    from numbered
+    from source
 
 ),
 
@@ -30,7 +21,6 @@ staged as (
 
     select
         ---------- ids
-        source_line_number,
         customer_id,
 
         ---------- categories

@@ -6,22 +6,13 @@ source as (
 
 ),
 
-numbered as (
-
-    select
-        row_number() over () + 1 as source_line_number,
-        *
-    from source
-
-),
-
 parsed as (
 
     select
         *,
         {{ parse_integer('"id"') }} as customer_id,
         {{ parse_decimal('"Прибыль"') }} as profit
-    from numbered
+    from source
 
 ),
 
@@ -29,7 +20,6 @@ staged as (
 
     select
         ---------- ids
-        source_line_number,
         customer_id,
 
         ---------- numerics

@@ -6,7 +6,7 @@
 
 select
     '{{ source_file }}' as source_file,
-    source_line_number,
+    {{ source_line_number() }} as source_line_number,
     parse_problems
 from {{ model }}
 where parse_problems is not null
