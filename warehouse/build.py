@@ -81,23 +81,30 @@ def build_warehouse(
     work = work_dir(warehouse)
     with build_lock(work):
         remove_abandoned_builds(work)
-        build_folder = new_build_folder(work, run_id)
+        build_folder = new_build_folder(work)
         candidate = build_folder / warehouse.name
         try:
             history = carry_over_history(warehouse, build_folder / "history", progress)
-            progress(f"[2/3] dbt build into a candidate file ({candidate.parent.name})")
+            progress(f"[2/3] dbt build into a candidate file (run {run_id})")
+            # dbt keeps its parse of the project (partial parsing) only while the --vars and the
+            # profile (the candidate's path) stay the same: the paths below are the same on every
+            # build of this warehouse, and what changes per build goes in an environment
+            # variable that only the run-log hook reads, at execution time.
             run = run_dbt(
                 ["build"],
                 warehouse_path=candidate,
                 dbt_vars={
                     **(dbt_vars or {}),
-                    **_dbt_vars(exports, build_folder, warehouse, run_id, started_at, model_path),
+                    "raw_dir": str(readable_folder(exports, build_folder)),
                     "history_dir": str(history),
+                    "model_dir": str(models_dir(warehouse)),
+                    "model_path": str(model_path) if model_path else "",
                 },
                 target_path=work / "dbt-target",
                 log_path=build_folder / "logs",
                 progress=progress,
                 threads=threads,
+                extra_env={"ONECLICK_BUILD_RUN": _build_run(exports, run_id, started_at)},
             )
             if not run.succeeded:
                 lines = explain_failures(run, candidate)
@@ -118,36 +125,25 @@ def build_warehouse(
     )
 
 
-def _dbt_vars(
-    exports: RawExports,
-    build_folder: Path,
-    warehouse: Path,
-    run_id: str,
-    started_at: datetime,
-    model_path: Path | None,
-) -> dict[str, object]:
-    return {
-        "raw_dir": str(readable_folder(exports, build_folder)),
-        "model_dir": str(models_dir(warehouse)),
-        "model_path": str(model_path) if model_path else "",
-        "build_run": json.dumps(
-            {
-                "run_id": run_id,
-                "started_at": started_at.isoformat(timespec="seconds"),
-                "raw_folder": str(exports.folder),
-                "files": {
-                    raw.spec.file_name: {
-                        "sha256": raw.sha256,
-                        "bytes": raw.size_bytes,
-                        "dialect": raw.dialect,
-                    }
-                    for raw in exports.files
-                },
-                "pid": os.getpid(),
+def _build_run(exports: RawExports, run_id: str, started_at: datetime) -> str:
+    """This build's row of marts.build_runs as the hook record_build_run reads it (JSON)."""
+    return json.dumps(
+        {
+            "run_id": run_id,
+            "started_at": started_at.isoformat(timespec="seconds"),
+            "raw_folder": str(exports.folder),
+            "files": {
+                raw.spec.file_name: {
+                    "sha256": raw.sha256,
+                    "bytes": raw.size_bytes,
+                    "dialect": raw.dialect,
+                }
+                for raw in exports.files
             },
-            ensure_ascii=False,
-        ),
-    }
+            "pid": os.getpid(),
+        },
+        ensure_ascii=False,
+    )
 
 
 def _keep_logs(build_folder: Path, destination: Path) -> None:

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-BUILD_PREFIX = "build-"
+# Builds of a warehouse run one at a time (build_lock), so the build folder has a fixed name:
+# dbt then sees the same paths on every build and keeps its parse (see warehouse/build.py).
+BUILD_FOLDER = "build"
 
 
 class BuildLockedError(Exception):
@@ -55,17 +57,20 @@ def build_lock(work_folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def new_build_folder(work_folder: Path, run_id: str) -> Path:
-    """A fresh folder for one build's candidate file, dbt logs and any transcoded exports."""
-    folder = work_folder / f"{BUILD_PREFIX}{run_id}"
+def new_build_folder(work_folder: Path) -> Path:
+    """A fresh folder for the build's candidate file, dbt logs and links to the exports."""
+    folder = work_folder / BUILD_FOLDER
     folder.mkdir(parents=True)
     return folder
 
 
 def remove_abandoned_builds(work_folder: Path) -> list[Path]:
-    """Delete build folders left by builds that were killed; call while holding the lock."""
+    """Delete build folders left by builds that were killed; call while holding the lock.
+
+    ``build-<run id>`` folders are what killed builds of earlier versions left.
+    """
     removed = []
-    for folder in sorted(work_folder.glob(f"{BUILD_PREFIX}*")):
+    for folder in sorted(work_folder.glob(f"{BUILD_FOLDER}*")):
         if folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)

@@ -29,8 +29,6 @@ from warehouse.exports import EXPORTS, ExportSpec
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-# read_csv treats these as a glob pattern; a folder named like that is linked, not read in place.
-GLOB_CHARACTERS = re.compile(r"[*?\[\]{}]")
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
 
@@ -154,16 +152,14 @@ def inspect_export(path: Path, spec: ExportSpec) -> RawFile:
 
 
 def readable_folder(exports: RawExports, work_folder: Path) -> Path:
-    """The folder dbt's ``read_csv`` should read: the raw folder itself, or a work copy.
+    """The folder dbt's ``read_csv`` reads: ``work_folder/raw``, with a link to each export.
 
-    A copy is made when a file is in Windows-1251 (transcoded to UTF-8, which DuckDB reads) or
-    when the folder's path holds glob characters (``read_csv`` would take it for a pattern; the
-    files are linked under a plain path). Quotes, spaces and Cyrillic letters need no copy: the
-    dbt source escapes the path.
+    dbt parses the sources with this path, so it stays the same from build to build whatever
+    folder the exports come from (a new path would make dbt parse the whole project again), and
+    it is a plain path even when the raw folder's name looks like a glob pattern. A file in
+    Windows-1251 is transcoded to UTF-8 there instead of linked (DuckDB reads UTF-8). Quotes,
+    spaces and Cyrillic letters need nothing: the dbt source escapes the path.
     """
-    needs_transcoding = [raw for raw in exports.files if raw.encoding != "utf-8"]
-    if not needs_transcoding and not GLOB_CHARACTERS.search(str(exports.folder)):
-        return exports.folder
     target = work_folder / "raw"
     target.mkdir(parents=True, exist_ok=True)
     for raw in exports.files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import shutil
 from pathlib import Path
 
 import pytest
@@ -81,10 +82,17 @@ def test_a_windows_1251_export_is_detected_and_transcoded(small_exports, tmp_pat
     assert (readable / "market_file.csv").resolve() == (folder / "market_file.csv").resolve()
 
 
-def test_a_plain_folder_is_read_in_place(small_exports, tmp_path):
-    exports = inspect_raw_folder(small_exports())
+def test_every_folder_is_read_through_links_at_the_same_path(small_exports, tmp_path):
+    # dbt parses the sources with this path: the same one on every build keeps its partial parse
+    work = tmp_path / "work"
+    first = readable_folder(inspect_raw_folder(small_exports(tmp_path / "first")), work)
+    shutil.rmtree(work)
+    exports = inspect_raw_folder(small_exports(tmp_path / "second"))
 
-    assert readable_folder(exports, tmp_path / "work") == exports.folder
+    second = readable_folder(exports, work)
+
+    assert second == first
+    assert (second / "money.csv").resolve() == exports.file("money.csv").path
 
 
 def test_a_folder_named_like_a_glob_is_linked_under_a_plain_path(small_exports, tmp_path):

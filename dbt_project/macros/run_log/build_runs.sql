@@ -22,7 +22,9 @@
     on-run-end: adds this build to marts.build_runs when the whole build passed and rebuilt the
     run log (a partial `dbt build --select …` or a failed build records nothing: its file is
     never published). `oneclick build` passes the run's id, start, raw folder and the exports'
-    fingerprints in the `build_run` var (JSON).
+    fingerprints in the ONECLICK_BUILD_RUN environment variable (JSON). Not a var: they change
+    every build, and a changed var makes dbt parse the whole project again. Read only here,
+    at execution time, env_var() leaves dbt's parse alone.
 -#}
 {% macro record_build_run(results) -%}
     {%- if not execute -%}
@@ -33,7 +35,7 @@
     {%- if failed or not rebuilt -%}
         {{ return("") }}
     {%- endif -%}
-    {%- set run = fromjson(var("build_run", "{}")) -%}
+    {%- set run = fromjson(env_var("ONECLICK_BUILD_RUN", "{}")) -%}
     {%- set tests = results | selectattr("node.resource_type", "in", ["test", "unit_test"]) | list -%}
     {%- set models = results | selectattr("node.resource_type", "equalto", "model") | list -%}
     {%- set started_at = run.get("started_at") or run_started_at.isoformat() -%}

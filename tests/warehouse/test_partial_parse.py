@@ -1,0 +1,70 @@
+"""dbt keeps its parse of the project from one build of a warehouse to the next (partial
+parsing), and a build that reuses it still reads its own exports and records its own run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Build
+from tests.support import fingerprint, query, read_rows, write_rows
+from warehouse.build import build_warehouse
+
+pytestmark = pytest.mark.slow
+
+
+def dbt_events(warehouse: Path) -> list[str]:
+    """The names of the events in the dbt log of the warehouse's last published build."""
+    log = warehouse.parent / ".oneclick" / "last-build" / "logs" / "dbt.log"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["info"]["name"] for line in lines if line.startswith("{")]
+
+
+def without_customers(source: Path, target: Path, customers: set[str]) -> Path:
+    """A copy of the exports in ``source`` without the rows of ``customers``."""
+    target.mkdir()
+    for path in source.iterdir():
+        delimiter = ";" if path.name == "money.csv" else ","
+        header, *rows = read_rows(path, delimiter=delimiter)
+        kept = [row for row in rows if row[0] not in customers]
+        write_rows(target / path.name, [header, *kept], delimiter=delimiter)
+    return target
+
+
+def test_a_second_build_reuses_the_parse_and_reads_its_own_exports(
+    demo_build: Build, tmp_path: Path
+):
+    first_raw = demo_build.raw.resolve()
+    customers = [row[0] for row in read_rows(first_raw / "market_file.csv")[1:]]
+    second_raw = without_customers(first_raw, tmp_path / "second", set(customers[:100])).resolve()
+    warehouse = tmp_path / "wh" / "oneclick.duckdb"
+
+    def build(raw: Path) -> str:
+        return build_warehouse(
+            raw, warehouse, model_path=demo_build.model_path, progress=lambda _line: None
+        ).run_id
+
+    first_run = build(first_raw)
+    first_events = dbt_events(warehouse)
+    second_run = build(second_raw)
+    second_events = dbt_events(warehouse)
+
+    # dbt logs why it parses the whole project; the first build has no earlier parse to reuse
+    assert "UnableToPartialParse" in first_events
+    assert "UnableToPartialParse" not in second_events
+    assert "PartialParsingSkipParsing" in second_events, "no file should need parsing again"
+    runs = query(
+        warehouse,
+        "select run_id, raw_folder, customers_in_export, "
+        "json_extract_string(export_fingerprints, '$.\"money.csv\".sha256') "
+        "from marts.build_runs order by finished_at",
+    )
+    assert runs == [
+        (first_run, str(first_raw), len(customers), fingerprint(first_raw / "money.csv")),
+        (second_run, str(second_raw), len(customers) - 100, fingerprint(second_raw / "money.csv")),
+    ]
+    assert query(warehouse, "select count(*) from staging.stg_shop_export__customers") == [
+        (len(customers) - 100,)
+    ]
