@@ -29,8 +29,9 @@ staged as (
 
 ),
 
--- One row per key: a hash aggregate and a join cost far less than windows over every row.
-copies_by_key as (
+-- The keys that occur more than once, few in a sound export: a hash aggregate, and a join
+-- against what it finds, cost far less than windows over every row.
+repeated_keys as (
 
     select
         {{ key_columns | join(',\n        ') }},
@@ -39,6 +40,7 @@ copies_by_key as (
         min(source_line_number) as first_line_number
     from staged
     group by {{ key_columns | join(', ') }}
+    having count(*) > 1
 
 ),
 
@@ -46,14 +48,14 @@ compared as (
 
     select
         staged.* exclude (values_hash),
-        copies_by_key.copies,
-        copies_by_key.has_conflicting_values,
-        copies_by_key.first_line_number
+        repeated_keys.copies,
+        repeated_keys.has_conflicting_values,
+        repeated_keys.first_line_number
     from staged
-    inner join copies_by_key
+    left join repeated_keys
         on
             {%- for key in key_columns %}
-            staged.{{ key }} is not distinct from copies_by_key.{{ key }}
+            staged.{{ key }} is not distinct from repeated_keys.{{ key }}
             {%- if not loop.last %} and{% endif %}
             {%- endfor %}
 

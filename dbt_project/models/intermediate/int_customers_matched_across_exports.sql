@@ -45,13 +45,13 @@ per_customer as (
 
     select
         customer_id,
-        count_if(is_market_file_row) > 0 as is_in_market_file,
-        count_if(is_money_row) > 0 as has_profit,
-        count_if(revenue_period = 'two_months_ago') > 0 as has_revenue_two_months_ago,
-        count_if(revenue_period = 'previous_month') > 0 as has_revenue_previous_month,
-        count_if(revenue_period = 'current_month') > 0 as has_revenue_current_month,
-        count_if(minutes_period = 'previous_month') > 0 as has_minutes_previous_month,
-        count_if(minutes_period = 'current_month') > 0 as has_minutes_current_month
+        count(*) filter (where is_market_file_row) > 0 as is_in_market_file,
+        count(*) filter (where is_money_row) > 0 as has_profit,
+        count(*) filter (where revenue_period = 'two_months_ago') > 0 as has_revenue_two_months_ago,
+        count(*) filter (where revenue_period = 'previous_month') > 0 as has_revenue_previous_month,
+        count(*) filter (where revenue_period = 'current_month') > 0 as has_revenue_current_month,
+        count(*) filter (where minutes_period = 'previous_month') > 0 as has_minutes_previous_month,
+        count(*) filter (where minutes_period = 'current_month') > 0 as has_minutes_current_month
     from export_rows
     group by customer_id
 
