@@ -102,11 +102,17 @@ def test_every_staged_row_is_on_the_line_it_came_from(large_exports, compiled_st
 def test_the_exports_are_read_in_parallel_pieces_so_the_order_is_really_tested(
     large_exports, compiled_staging
 ):
-    # Without DuckDB's insertion order the pieces land out of order: the file is large enough
-    # for the check above to catch a staging model that does not keep file order.
-    export = "market_money"
-    unordered = misnumbered_rows(
-        large_exports, export, compiled_staging[export], preserve_insertion_order=False
+    # Without DuckDB's insertion order the pieces land out of order: the files are large
+    # enough for the check above to catch a staging model that does not keep file order.
+    unordered = sum(
+        misnumbered_rows(
+            large_exports,
+            export,
+            compiled_staging[export],
+            threads=8,
+            preserve_insertion_order=False,
+        )
+        for export in ("market_file", "market_money")
     )
     assert unordered > 0
 
