@@ -6,7 +6,8 @@
     the table in file order (it keeps insertion order) and a row's rowid counts the lines after
     the header. Numbering the lines while reading, `row_number() over ()`, would make DuckDB
     parse each export on one thread; the rowid costs nothing.
-    Unit tests, whose fixtures are not tables, override this macro with their own column.
+    Unit tests, whose fixtures are not tables, override this macro: `row_number() over () + 1`
+    numbers their fixture rows from line 2.
 -#}
 {% macro source_line_number() -%}
     rowid + 2
