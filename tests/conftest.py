@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import MARKET_FILE_HEADER, query, run_oneclick, write_rows
-from warehouse.paths import DEMO_DATA_DIR, SHARED_PRACTICUM_DIR
+from tests.support import MARKET_FILE_HEADER, TEST_MONTH, query, run_oneclick, write_rows
+from warehouse.paths import SHARED_PRACTICUM_DIR, latest_demo_month
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,7 @@ def real_data_dir() -> Path:
 def demo_copy(tmp_path: Path) -> Path:
     """A private copy of the embedded demo exports, for a test to break."""
     target = tmp_path / "raw"
-    shutil.copytree(DEMO_DATA_DIR, target)
+    shutil.copytree(latest_demo_month(), target)
     return target
 
 
@@ -125,9 +125,13 @@ class Build:
         return Path(path)
 
 
-def build_or_fail(raw: Path, warehouse: Path, *extra: str | Path) -> Build:
-    """Build with the command line and fail the test, showing why, if the build fails."""
-    result = run_oneclick("build", "--raw", raw, "--warehouse", warehouse, *extra)
+def build_or_fail(
+    raw: Path, warehouse: Path, *extra: str | Path, month: str | None = TEST_MONTH
+) -> Build:
+    """Build with the command line and fail the test, showing why, if the build fails.
+    ``month`` is passed as --month (None: the raw folder's name says it)."""
+    months = ("--month", month) if month else ()
+    result = run_oneclick("build", "--raw", raw, "--warehouse", warehouse, *months, *extra)
     assert result.returncode == 0, f"build failed:\n{result.stdout}\n{result.stderr}"
     return Build(warehouse=warehouse, raw=raw, stdout=result.stdout)
 
@@ -137,7 +141,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The embedded demo data, built once per test session (model trained and saved)."""
     folder = tmp_path_factory.mktemp("demo")
     raw = folder / "raw"
-    shutil.copytree(DEMO_DATA_DIR, raw)
+    shutil.copytree(latest_demo_month(), raw)
     return build_or_fail(raw, folder / "warehouse" / "oneclick.duckdb")
 
 

@@ -12,6 +12,9 @@ import duckdb
 
 from warehouse.exports import LABEL_COLUMN
 
+# The month test builds are of, unless a test says otherwise (tests never depend on today).
+TEST_MONTH = "2026-11"
+
 MARKET_FILE_HEADER = [
     "id",
     LABEL_COLUMN,

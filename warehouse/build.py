@@ -18,11 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from warehouse.dbt_runner import DbtRun, Progress, run_dbt
-from warehouse.failures import explain_failures
-from warehouse.history import carry_over_history
+from warehouse.errors import EnvironmentFault
+from warehouse.failures import environment_fault_in, explain_failures
+from warehouse.months import export_month as month_of_exports
 from warehouse.paths import models_dir, work_dir
 from warehouse.publish import build_lock, new_build_folder, publish, remove_abandoned_builds
 from warehouse.raw_files import RawExports, inspect_raw_folder, readable_folder
+from warehouse.settings import checked_overrides
 
 
 class BuildFailedError(Exception):
@@ -39,6 +41,7 @@ class BuildResult:
 
     warehouse: Path
     run_id: str
+    export_month: str
     exports: RawExports
     dbt: DbtRun
     elapsed_seconds: float
@@ -48,29 +51,40 @@ def build_warehouse(
     raw_folder: Path,
     warehouse: Path,
     *,
+    month: str | None = None,
     model_path: Path | None = None,
     progress: Progress = print,
     threads: int | None = None,
     dbt_vars: dict[str, object] | None = None,
+    accept_drops: bool = False,
 ) -> BuildResult:
     """Build the warehouse for the exports in ``raw_folder`` and publish it at ``warehouse``.
 
-    With ``model_path`` the saved model there scores the customers instead of a new training;
-    ``dbt_vars`` override the project's vars (thresholds, sample size).
-    Raises :class:`~warehouse.raw_files.RawDataError` when the exports cannot be read and
-    :class:`BuildFailedError` when a model or a test fails; in both cases ``warehouse`` is left
-    byte for byte as it was.
+    ``month`` (``YYYY-MM``) is the month the exports are of; by default the raw folder's name
+    when it is one (see :func:`warehouse.months.export_month`). With ``model_path`` the saved
+    model there scores the customers instead of a new training; ``dbt_vars`` override the
+    project's settings (thresholds, sample size), checked first. ``accept_drops`` publishes a
+    build that the audit finds has fallen sharply against the published warehouse.
+    Raises :class:`~warehouse.raw_files.RawDataError` when the exports cannot be read,
+    :class:`BuildFailedError` when a model or a test fails, :class:`~warehouse.months.MonthError`
+    or :class:`~warehouse.settings.SettingsError` for a month or setting it cannot take, and
+    :class:`~warehouse.errors.EnvironmentFault` when the machine stops it; in every case
+    ``warehouse`` is left byte for byte as it was.
     """
     started = time.monotonic()
     started_at = datetime.now(UTC)
     warehouse = Path(warehouse).resolve()
     raw_folder = Path(raw_folder).resolve()
+    export_month = month_of_exports(raw_folder, month)
+    settings = checked_overrides(dict(dbt_vars or {}))
+    if accept_drops:
+        settings["audit_accept_drops"] = True
     if model_path is not None:
         model_path = Path(model_path).resolve()
         if not model_path.is_file():
             raise BuildFailedError([f"--model {model_path}: no such file"])
 
-    progress(f"[1/3] checking the raw exports in {raw_folder}")
+    progress(f"[1/3] checking the raw exports of {export_month} in {raw_folder}")
     exports = inspect_raw_folder(raw_folder)
     for raw in exports.files:
         progress(f"  {raw.spec.file_name:<17} {_size(raw.size_bytes):>9}  {raw.dialect}")
@@ -79,50 +93,85 @@ def build_warehouse(
 
     run_id = started_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     work = work_dir(warehouse)
-    with build_lock(work):
-        remove_abandoned_builds(work)
-        build_folder = new_build_folder(work)
-        candidate = build_folder / warehouse.name
-        try:
-            history = carry_over_history(warehouse, build_folder / "history", progress)
+    try:
+        with build_lock(work):
+            remove_abandoned_builds(work)
+            build_folder = new_build_folder(work)
             progress(f"[2/3] dbt build into a candidate file (run {run_id})")
-            # dbt keeps its parse of the project (partial parsing) only while the --vars and the
-            # profile (the candidate's path) stay the same: the paths below are the same on every
-            # build of this warehouse, and what changes per build goes in an environment
-            # variable that only the run-log hook reads, at execution time.
-            run = run_dbt(
-                ["build"],
-                warehouse_path=candidate,
-                dbt_vars={
-                    **(dbt_vars or {}),
-                    "raw_dir": str(readable_folder(exports, build_folder)),
-                    "history_dir": str(history),
-                    "model_dir": str(models_dir(warehouse)),
-                    "model_path": str(model_path) if model_path else "",
-                },
-                target_path=work / "dbt-target",
-                log_path=build_folder / "logs",
-                progress=progress,
-                threads=threads,
-                extra_env={"ONECLICK_BUILD_RUN": _build_run(exports, run_id, started_at)},
-            )
-            if not run.succeeded:
-                lines = explain_failures(run, candidate)
-                _keep_logs(build_folder, work / "last-failed-build")
-                raise BuildFailedError(lines)
-            progress(f"[3/3] all {_count_checks(run)} checks passed; publishing {warehouse}")
-            publish(candidate, warehouse)
-            _keep_logs(build_folder, work / "last-build")
-        finally:
-            # Whatever ended the build (a failure, Ctrl-C, SIGTERM), no candidate stays behind.
-            shutil.rmtree(build_folder, ignore_errors=True)
+            try:
+                run = _build_and_publish(
+                    exports,
+                    warehouse,
+                    build_folder,
+                    dbt_vars={
+                        **settings,
+                        "raw_dir": str(readable_folder(exports, build_folder)),
+                        "model_dir": str(models_dir(warehouse)),
+                        "model_path": str(model_path) if model_path else "",
+                    },
+                    build_env={
+                        "ONECLICK_BUILD_RUN": _build_run(exports, run_id, started_at),
+                        "ONECLICK_EXPORT_MONTH": export_month,
+                    },
+                    progress=progress,
+                    threads=threads,
+                )
+            finally:
+                # Whatever ended the build (a failure, Ctrl-C, SIGTERM), no candidate stays behind.
+                shutil.rmtree(build_folder, ignore_errors=True)
+    except OSError as error:
+        # The machine, not the data: a folder oneclick may not write, a full disk.
+        raise EnvironmentFault.from_os_error("write", error) from error
     return BuildResult(
         warehouse=warehouse,
         run_id=run_id,
+        export_month=export_month,
         exports=exports,
         dbt=run,
         elapsed_seconds=time.monotonic() - started,
     )
+
+
+def _build_and_publish(
+    exports: RawExports,
+    warehouse: Path,
+    build_folder: Path,
+    *,
+    dbt_vars: dict[str, object],
+    build_env: dict[str, str],
+    progress: Progress,
+    threads: int | None,
+) -> DbtRun:
+    """dbt build into a candidate file in ``build_folder``; publish it only if all passed.
+
+    dbt keeps its parse of the project (partial parsing) only while the --vars and the profile
+    (the candidate's path) stay the same: the paths are the same on every build of a warehouse,
+    and what changes per build (the run, the month) goes in environment variables that macros
+    read at execution time only.
+    """
+    work = work_dir(warehouse)
+    candidate = build_folder / warehouse.name
+    run = run_dbt(
+        ["build"],
+        warehouse_path=candidate,
+        published_path=warehouse,
+        dbt_vars=dbt_vars,
+        target_path=work / "dbt-target",
+        log_path=build_folder / "logs",
+        progress=progress,
+        threads=threads,
+        extra_env=build_env,
+    )
+    if not run.succeeded:
+        _keep_logs(build_folder, work / "last-failed-build", progress)
+        fault = environment_fault_in(run, candidate)
+        if fault is not None:
+            raise fault
+        raise BuildFailedError(explain_failures(run, candidate))
+    progress(f"[3/3] all {_count_checks(run)} checks passed; publishing {warehouse}")
+    publish(candidate, warehouse)
+    _keep_logs(build_folder, work / "last-build", progress)
+    return run
 
 
 def _build_run(exports: RawExports, run_id: str, started_at: datetime) -> str:
@@ -146,13 +195,24 @@ def _build_run(exports: RawExports, run_id: str, started_at: datetime) -> str:
     )
 
 
-def _keep_logs(build_folder: Path, destination: Path) -> None:
-    """Keep the build's dbt log beside the warehouse, for reading after the build folder is gone."""
+def _keep_logs(build_folder: Path, destination: Path, progress: Progress) -> None:
+    """Keep the build's dbt log beside the warehouse, for reading after the build folder is gone.
+
+    Best effort: a log that cannot be kept (a full disk) is worth a warning, never worth hiding
+    what the build itself found."""
     shutil.rmtree(destination, ignore_errors=True)
-    destination.mkdir(parents=True)
     logs = build_folder / "logs"
-    if logs.exists():
-        shutil.copytree(logs, destination / "logs")
+    try:
+        destination.mkdir(parents=True)
+        if logs.exists():
+            shutil.copytree(logs, destination / "logs")
+    except (OSError, shutil.Error) as error:
+        shutil.rmtree(destination, ignore_errors=True)
+        progress(f"  warning: the build's log was not kept in {destination}: {_first_line(error)}")
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 def _count_checks(run: DbtRun) -> int:

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
+import traceback
 from pathlib import Path
 
 from warehouse.build import BuildFailedError, build_warehouse
 from warehouse.campaigns import FORMATS, export_campaigns, segment_markdown
 from warehouse.docs import DocsError, write_docs
-from warehouse.paths import DEFAULT_WAREHOUSE, DEMO_DATA_DIR
+from warehouse.errors import (
+    BUG_REPORT,
+    EXIT_BUG,
+    EXIT_ENVIRONMENT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    EnvironmentFault,
+)
+from warehouse.months import MonthError, parse_month
+from warehouse.paths import DEFAULT_WAREHOUSE, latest_demo_month
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
 from warehouse.report import write_report
+from warehouse.settings import SettingsError, parse_value
 from warehouse.summary import describe
-
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit code says how it ended (see :mod:`warehouse.errors`)."""
     parser = _parser()
     arguments = parser.parse_args(argv)
     # SIGTERM (a scheduler stopping the job) ends the build like Ctrl-C: cleanly, unpublished.
@@ -31,6 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\noneclick: interrupted; the published warehouse is unchanged.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except EnvironmentFault as fault:
+        print(f"oneclick: {fault}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except OSError as error:
+        print(f"oneclick: {EnvironmentFault.from_os_error('use', error)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except Exception:
+        traceback.print_exc()
+        print(f"\noneclick: {BUG_REPORT}", file=sys.stderr)
+        return EXIT_BUG
 
 
 def _interrupt(signal_number: int, _frame: object) -> None:
@@ -54,9 +73,17 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--raw",
         type=Path,
-        default=DEMO_DATA_DIR,
+        default=None,
         help="folder with market_file.csv, market_money.csv, market_time.csv, money.csv "
-        "(default: the embedded demo data)",
+        "(default: the embedded demo data's latest month)",
+    )
+    build.add_argument(
+        "--month",
+        type=_month,
+        default=None,
+        metavar="YYYY-MM",
+        help="the month the exports are of (default: the --raw folder's name when it is "
+        "YYYY-MM; otherwise this option is needed)",
     )
     _add_warehouse_argument(build)
     build.add_argument(
@@ -71,7 +98,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         type=_dbt_var,
-        help="set a dbt var, e.g. --var high_risk_min_probability=0.6 (see dbt_project.yml)",
+        help="set a setting, e.g. --var high_risk_min_probability=0.6 (the settings are the "
+        "vars in dbt_project/dbt_project.yml; each is checked before the build starts)",
+    )
+    build.add_argument(
+        "--accept-drop",
+        action="store_true",
+        help="publish even when customers in scope, scored customers or an export's rows fell "
+        "sharply against the published warehouse (the audit stops such a build otherwise)",
     )
     build.add_argument(
         "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
@@ -138,26 +172,44 @@ def _dbt_var(text: str) -> tuple[str, object]:
     name, separator, value = text.partition("=")
     if not separator or not name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), parse_value(value)
+
+
+def _month(text: str) -> str:
     try:
-        parsed: object = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value
-    return name.strip(), parsed
+        return parse_month(text)
+    except MonthError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _build(arguments: argparse.Namespace) -> int:
     try:
         result = build_warehouse(
-            arguments.raw,
+            arguments.raw or latest_demo_month(),
             arguments.warehouse,
+            month=arguments.month,
             model_path=arguments.model,
             threads=arguments.threads,
             dbt_vars=dict(arguments.var),
+            accept_drops=arguments.accept_drop,
         )
+    except (MonthError, SettingsError) as error:
+        _fail(arguments.warehouse, str(error))
+        return EXIT_USAGE
     except (RawDataError, BuildFailedError, BuildLockedError) as error:
         _fail(arguments.warehouse, str(error))
         return EXIT_FAILED
-    print(f"\nPublished {_shown(result.warehouse)} in {result.elapsed_seconds:.1f} s; it holds:")
+    except EnvironmentFault as fault:
+        state = "unchanged" if Path(arguments.warehouse).exists() else "not created"
+        print(
+            f"oneclick: {fault}; the warehouse {_shown(arguments.warehouse)} is {state}.",
+            file=sys.stderr,
+        )
+        return EXIT_ENVIRONMENT
+    print(
+        f"\nPublished {_shown(result.warehouse)} ({result.export_month}) "
+        f"in {result.elapsed_seconds:.1f} s; it holds:"
+    )
     for line in describe(result.warehouse):
         print(line)
     print(f"\nOpen it read-only, as BI tools do: duckdb -readonly {_shown(result.warehouse)}")

@@ -93,6 +93,7 @@ def run_dbt(
     command: Sequence[str],
     *,
     warehouse_path: Path,
+    published_path: Path,
     dbt_vars: Mapping[str, object],
     target_path: Path,
     log_path: Path,
@@ -100,7 +101,9 @@ def run_dbt(
     threads: int | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> DbtRun:
-    """Run ``dbt <command>`` against the DuckDB file at ``warehouse_path``."""
+    """Run ``dbt <command>`` against the DuckDB file at ``warehouse_path`` (the profile's
+    ``candidate`` target), with the published warehouse at ``published_path`` attached read-only
+    as the catalog ``published`` (absent before the first build)."""
     arguments = [
         *dbt_executable(),
         "--log-format",
@@ -112,6 +115,8 @@ def run_dbt(
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
+        "--target",
+        "candidate",
         "--target-path",
         str(target_path),
         "--log-path",
@@ -122,6 +127,7 @@ def run_dbt(
     env = {
         **os.environ,
         "ONECLICK_WAREHOUSE_PATH": str(warehouse_path),
+        "ONECLICK_PUBLISHED_WAREHOUSE": str(published_path),
         "ONECLICK_THREADS": str(threads or os.cpu_count() or 1),
         "DBT_PARTIAL_PARSE": "true",
         **(extra_env or {}),

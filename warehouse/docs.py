@@ -12,6 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import duckdb
+
 from warehouse.dbt_runner import Progress, run_dbt
 
 
@@ -29,10 +31,13 @@ def write_docs(out_dir: Path, warehouse: Path, progress: Progress = print) -> Pa
         run = run_dbt(
             ["docs", "generate", "--static"],
             warehouse_path=copy,
+            published_path=warehouse,
             dbt_vars={},
             target_path=scratch_dir / "target",
             log_path=scratch_dir / "logs",
             progress=progress,
+            # The compiled SQL the docs show is that of the warehouse's latest build.
+            extra_env={"ONECLICK_EXPORT_MONTH": _latest_export_month(copy)},
         )
         site = scratch_dir / "target" / "static_index.html"
         if not run.succeeded or not site.exists():
@@ -40,3 +45,18 @@ def write_docs(out_dir: Path, warehouse: Path, progress: Progress = print) -> Pa
         page = out_dir / "index.html"
         shutil.copy(site, page)
     return page
+
+
+def _latest_export_month(warehouse: Path) -> str:
+    """The export month (YYYY-MM) of the warehouse's latest build, or '' when it has none."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        row = connection.execute(
+            "select strftime(export_month, '%Y-%m') from marts.build_runs "
+            "order by finished_at desc limit 1"
+        ).fetchone()
+    except duckdb.Error:
+        row = None
+    finally:
+        connection.close()
+    return row[0] if row and row[0] else ""

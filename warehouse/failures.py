@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.dbt_runner import DbtRun, NodeResult
+from warehouse.errors import EnvironmentFault
 
 EXAMPLE_ROWS = 5
 PYTHON_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning)\b:?")
@@ -50,11 +51,12 @@ def _explain_test(
     test_name = (node.get("test_metadata") or {}).get("name") or result.name
     attached = (node.get("attached_node") or "").split(".")[-1]
     column = node.get("column_name")
-    subject = f"{attached}.{column}" if column else attached or result.name
+    subject = f"{attached}.{column}" if column else attached
+    what = f"test {test_name} on {subject}" if subject else f"test {test_name}"
     if result.status == "error":
-        return f"test {test_name} on {subject} could not run: {_shorten(result.message)}"
+        return f"{what} could not run: {_shorten(result.message)}"
     count = result.failures or 0
-    header = f"test {test_name} on {subject} failed: {count} row(s)"
+    header = f"{what} failed: {count} row(s)"
     rows = _stored_rows(result.relation_name, connection)
     if not rows:
         return header
@@ -80,6 +82,9 @@ def _stored_rows(
 
 def _describe_row(row: dict) -> str:
     row = dict(row)
+    if "problem" in row and "source_file" not in row:
+        # A test that explains itself in a sentence (the audit, the scope check).
+        return str(row["problem"])
     if "source_file" in row and "source_line_number" in row:
         where = f"{row.pop('source_file')}, line {row.pop('source_line_number')}"
         rest = "; ".join(
@@ -110,3 +115,27 @@ def _open_read_only(candidate: Path) -> duckdb.DuckDBPyConnection | None:
         return duckdb.connect(str(candidate), read_only=True)
     except duckdb.Error:
         return None
+
+
+# What the operating system says, as DuckDB and Python pass it on, and the cause in a few words.
+ENVIRONMENT_MESSAGES = {
+    "No space left on device": "no space left on the device",
+    "Disk quota exceeded": "disk quota exceeded",
+    "Read-only file system": "the file system is read-only",
+    "Permission denied": "permission denied",
+}
+_PATH_IN_MESSAGE = re.compile(r"""["']?(/[^"'\s:]+)["']?""")
+
+
+def environment_fault_in(run: DbtRun, candidate: Path) -> EnvironmentFault | None:
+    """The fault of the machine behind a failed dbt run (a full disk, a folder it may not write),
+    or None when the data or the project failed it."""
+    messages = [result.message or "" for result in run.results if result.failed]
+    for text in [*messages, *run.error_messages]:
+        for marker, cause in ENVIRONMENT_MESSAGES.items():
+            if marker in text:
+                line = next(line for line in text.splitlines() if marker in line)
+                found = _PATH_IN_MESSAGE.search(line)
+                path = found.group(1) if found else candidate.parent
+                return EnvironmentFault("write", path, cause)
+    return None

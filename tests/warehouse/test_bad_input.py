@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Build
-from tests.support import fingerprint, query, read_rows, run_oneclick, write_rows
+from tests.support import TEST_MONTH, fingerprint, query, read_rows, run_oneclick, write_rows
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,15 @@ def build_broken(demo_build: Build, demo_copy: Path, tmp_path: Path) -> Callable
         before = fingerprint(warehouse)
         breaker(demo_copy)
         result = run_oneclick(
-            "build", "--raw", demo_copy, "--warehouse", warehouse, "--model", demo_build.model_path
+            "build",
+            "--raw",
+            demo_copy,
+            "--month",
+            TEST_MONTH,
+            "--warehouse",
+            warehouse,
+            "--model",
+            demo_build.model_path,
         )
         return Attempt(result.returncode, result.stdout, result.stderr, warehouse, before)
 

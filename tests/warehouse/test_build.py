@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Build, build_or_fail
-from tests.support import fingerprint, query, read_rows, run_oneclick, write_rows
+from tests.support import TEST_MONTH, fingerprint, query, read_rows, run_oneclick, write_rows
 
 pytestmark = pytest.mark.slow
 
@@ -207,7 +207,9 @@ def test_a_category_nobody_mapped_fails_the_build_and_keeps_the_published_file(
     rows[3][column] = "Садовая мебель"
     write_rows(demo_copy / "market_file.csv", rows)
 
-    result = run_oneclick("build", "--raw", demo_copy, "--warehouse", warehouse)
+    result = run_oneclick(
+        "build", "--raw", demo_copy, "--month", TEST_MONTH, "--warehouse", warehouse
+    )
 
     assert result.returncode == 1
     assert (

@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 
 from models_ml.config import TrainingConfig
 from tests.conftest import Build, build_or_fail
-from tests.support import query, read_rows, run_oneclick, write_rows
+from tests.support import TEST_MONTH, query, read_rows, run_oneclick, write_rows
 from warehouse.exports import LABEL_COLUMN
 
 pytestmark = pytest.mark.slow
@@ -155,6 +155,8 @@ def test_a_model_that_never_saw_a_category_refuses_the_data(demo_build: Build, t
         "build",
         "--raw",
         source,
+        "--month",
+        TEST_MONTH,
         "--warehouse",
         tmp_path / "wide" / "oneclick.duckdb",
         "--model",

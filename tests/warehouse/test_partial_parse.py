@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Build
-from tests.support import fingerprint, query, read_rows, write_rows
+from tests.support import TEST_MONTH, fingerprint, query, read_rows, write_rows
 from warehouse.build import build_warehouse
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,11 @@ def test_a_second_build_reuses_the_parse_and_reads_its_own_exports(
 
     def build(raw: Path) -> str:
         return build_warehouse(
-            raw, warehouse, model_path=demo_build.model_path, progress=lambda _line: None
+            raw,
+            warehouse,
+            month=TEST_MONTH,
+            model_path=demo_build.model_path,
+            progress=lambda _line: None,
         ).run_id
 
     first_run = build(first_raw)

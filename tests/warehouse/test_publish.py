@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from tests.conftest import Build, build_or_fail
-from tests.support import fingerprint, query
+from tests.support import TEST_MONTH, fingerprint, query
 from warehouse.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -90,6 +90,8 @@ def test_a_build_killed_midway_leaves_the_published_file_intact(
             "build",
             "--raw",
             demo_build.raw,
+            "--month",
+            TEST_MONTH,
             "--warehouse",
             warehouse,
         ],

@@ -2,6 +2,7 @@
 {% macro build_run_columns() -%}
     {{ return({
         "run_id": "varchar",
+        "export_month": "date",
         "started_at": "timestamp",
         "finished_at": "timestamp",
         "raw_folder": "varchar",
@@ -9,11 +10,15 @@
         "row_counts": "varchar",
         "customers_in_export": "bigint",
         "customers_in_scope": "bigint",
+        "customers_scored": "bigint",
         "rejected_rows": "bigint",
         "models_built": "integer",
         "tests_passed": "integer",
         "tests_warned": "integer",
         "model_version": "varchar",
+        "settings": "varchar",
+        "audit_decision": "varchar",
+        "audit_details": "varchar",
         "dbt_version": "varchar",
     }) }}
 {%- endmacro %}
@@ -40,41 +45,76 @@
     {%- set models = results | selectattr("node.resource_type", "equalto", "model") | list -%}
     {%- set started_at = run.get("started_at") or run_started_at.isoformat() -%}
     {%- set finished_at = modules.datetime.datetime.now(modules.pytz.utc) -%}
-    {%- set staged = {
-        "market_file.csv": "staging.stg_shop_export__customers",
-        "market_money.csv": "staging.stg_shop_export__monthly_revenues",
-        "market_time.csv": "staging.stg_shop_export__monthly_minutes",
-        "money.csv": "staging.stg_shop_export__profits",
-    } -%}
     {%- set marts = ["feature_mart", "customer_scope", "rejected_rows"] -%}
-    {%- set has_registry = adapter.get_relation(database=target.database, schema="marts", identifier="model_registry") is not none -%}
-    insert into marts.build_runs
+    {%- set built = {} -%}
+    {%- for name in ["model_registry", "customer_scores", "publish_audit"] -%}
+        {%- do built.update({name: adapter.get_relation(database=target.database, schema="marts", identifier=name) is not none}) -%}
+    {%- endfor -%}
+    {%- set settings = {} -%}
+    {%- for name in var("setting_rules") -%}
+        {%- do settings.update({name: var(name)}) -%}
+    {%- endfor -%}
+    insert into marts.build_runs by name
     select
-        {{ sql_literal(run.get("run_id") or invocation_id) }},
-        cast({{ sql_literal(started_at[:19]) }} as timestamp),
-        cast({{ sql_literal(finished_at.isoformat()[:19]) }} as timestamp),
-        {{ sql_literal(run.get("raw_folder") or var("raw_dir")) }},
-        {{ sql_literal(tojson(run.get("files")) if run.get("files") else none) }},
+        {{ sql_literal(run.get("run_id") or invocation_id) }} as run_id,
+        {{ export_month_date() }} as export_month,
+        cast({{ sql_literal(started_at[:19]) }} as timestamp) as started_at,
+        cast({{ sql_literal(finished_at.isoformat()[:19]) }} as timestamp) as finished_at,
+        {{ sql_literal(run.get("raw_folder") or var("raw_dir")) }} as raw_folder,
+        {{ sql_literal(tojson(run.get("files")) if run.get("files") else none) }}
+            as export_fingerprints,
         json_object(
-            {%- for file_name, relation in staged.items() %}
-            '{{ file_name }}', (select count(*) from {{ relation }}),
+            {%- for file_name, model_name in staged_exports().items() %}
+            '{{ file_name }}', (select count(*) from staging.{{ model_name }}),
             {%- endfor %}
             {%- for mart in marts %}
             'marts.{{ mart }}', (select count(*) from marts.{{ mart }}){{ "," if not loop.last }}
             {%- endfor %}
-        )::varchar,
-        (select count(distinct customer_id) from staging.stg_shop_export__customers),
-        (select count(*) from marts.feature_mart),
-        (select count(*) from marts.rejected_rows),
-        {{ models | length }},
-        {{ tests | selectattr("status", "equalto", "pass") | list | length }},
-        {{ tests | selectattr("status", "equalto", "warn") | list | length }},
-        {% if has_registry -%}
+        )::varchar as row_counts,
+        (select count(distinct customer_id) from staging.stg_shop_export__customers)
+            as customers_in_export,
+        (select count(*) from marts.feature_mart) as customers_in_scope,
+        {% if built.customer_scores -%}
+            (select count(*) from marts.customer_scores)
+        {%- else -%}
+            null
+        {%- endif %} as customers_scored,
+        (select count(*) from marts.rejected_rows) as rejected_rows,
+        {{ models | length }} as models_built,
+        {{ tests | selectattr("status", "equalto", "pass") | list | length }} as tests_passed,
+        {{ tests | selectattr("status", "equalto", "warn") | list | length }} as tests_warned,
+        {% if built.model_registry -%}
             (select max(model_version) from marts.model_registry where is_current)
         {%- else -%}
             null
-        {%- endif %},
-        {{ sql_literal(dbt_version) }}
+        {%- endif %} as model_version,
+        {{ sql_literal(tojson(settings)) }} as settings,
+        {% if built.publish_audit -%}
+            (
+                select
+                    case
+                        when count(published_value) = 0 then 'first_build'
+                        when bool_or(is_sharp_drop) then 'drop_accepted'
+                        else 'passed'
+                    end
+                from marts.publish_audit
+            ) as audit_decision,
+            (
+                select
+                    to_json(list({
+                        'measure': measure,
+                        'published': published_value,
+                        'this_build': this_build_value,
+                        'relative_change': round(relative_change, 4),
+                        'is_sharp_drop': is_sharp_drop
+                    } order by measure))::varchar
+                from marts.publish_audit
+            ) as audit_details,
+        {%- else %}
+            null as audit_decision,
+            null as audit_details,
+        {%- endif %}
+        {{ sql_literal(dbt_version) }} as dbt_version
 {%- endmacro %}
 
 {#- on-run-end: a passed build keeps no empty failure tables (schema audit) in the file. -#}

@@ -48,3 +48,13 @@
         {%- endfor %}
     )
 {%- endmacro %}
+
+{#- The staging model of each export file, in the order of the exports. -#}
+{% macro staged_exports() -%}
+    {{ return({
+        "market_file.csv": "stg_shop_export__customers",
+        "market_money.csv": "stg_shop_export__monthly_revenues",
+        "market_time.csv": "stg_shop_export__monthly_minutes",
+        "money.csv": "stg_shop_export__profits",
+    }) }}
+{%- endmacro %}

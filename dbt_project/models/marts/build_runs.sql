@@ -1,13 +1,13 @@
--- The run log: one row per published build, oldest first, carried over from build to build.
--- This model rebuilds the history; the on-run-end hook record_build_run adds the row of the
--- build that is running, once every model and test has passed.
+-- The run log: one row per published build, oldest first. The rows of earlier builds come from
+-- the published warehouse (stg_published__build_runs); the on-run-end hook record_build_run adds
+-- the row of the build that is running, once every model and test has passed.
 
 with
 
-previous_runs as (
+published_runs as (
 
-    {{ read_history('build_runs', build_run_columns()) }}
+    select * from {{ ref('stg_published__build_runs') }}
 
 )
 
-select * from previous_runs
+select * from published_runs

@@ -21,7 +21,7 @@ parsed as (
 
     select
         *,
-        {{ parse_integer('"id"') }} as customer_id,
+        {{ parse_integer('"id"', max_id()) }} as customer_id,
         {{ map_raw_value('"Покупательская активность"', 'activity_declined') }}::integer
             as activity_declined,
         {{ map_raw_value('"Тип сервиса"', 'service_tier') }} as service_tier,
@@ -72,7 +72,7 @@ staged as (
 
         ---------- what did not parse
         {{ parse_problems([
-            ('id', 'integer', 'customer_id'),
+            ('id', 'id', 'customer_id'),
             ('Покупательская активность', 'activity_declined', 'activity_declined', false),
             ('Тип сервиса', 'service_tier', 'service_tier'),
             ('Разрешить сообщать', 'consent', 'is_marketing_allowed'),

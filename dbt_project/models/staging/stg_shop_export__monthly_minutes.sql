@@ -10,7 +10,7 @@ parsed as (
 
     select
         *,
-        {{ parse_integer('"id"') }} as customer_id,
+        {{ parse_integer('"id"', max_id()) }} as customer_id,
         {{ map_raw_value('"Период"', 'minutes_period') }} as period,
         {{ parse_integer('"минут"') }}::integer as minutes
     from source
@@ -31,7 +31,7 @@ staged as (
 
         ---------- what did not parse
         {{ parse_problems([
-            ('id', 'integer', 'customer_id'),
+            ('id', 'id', 'customer_id'),
             ('Период', 'minutes_period', 'period'),
             ('минут', 'integer', 'minutes'),
         ]) }} as parse_problems

@@ -10,7 +10,7 @@ parsed as (
 
     select
         *,
-        {{ parse_integer('"id"') }} as customer_id,
+        {{ parse_integer('"id"', max_id()) }} as customer_id,
         {{ map_raw_value('"Период"', 'revenue_period') }} as period,
         {{ parse_decimal('"Выручка"') }} as revenue
     from source
@@ -31,7 +31,7 @@ staged as (
 
         ---------- what did not parse
         {{ parse_problems([
-            ('id', 'integer', 'customer_id'),
+            ('id', 'id', 'customer_id'),
             ('Период', 'revenue_period', 'period'),
             ('Выручка', 'decimal', 'revenue'),
         ]) }} as parse_problems

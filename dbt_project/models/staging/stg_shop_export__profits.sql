@@ -10,7 +10,7 @@ parsed as (
 
     select
         *,
-        {{ parse_integer('"id"') }} as customer_id,
+        {{ parse_integer('"id"', max_id()) }} as customer_id,
         {{ parse_decimal('"Прибыль"') }} as profit
     from source
 
@@ -27,7 +27,7 @@ staged as (
 
         ---------- what did not parse
         {{ parse_problems([
-            ('id', 'integer', 'customer_id'),
+            ('id', 'id', 'customer_id'),
             ('Прибыль', 'decimal', 'profit'),
         ]) }} as parse_problems
 

@@ -1,12 +1,13 @@
--- Every model the warehouse has used, one row per version, carried from build to build: where
--- the saved file is, what it was trained on, how good it was, when it was first and last used.
--- is_current marks the model that scored this build.
+-- Every model the warehouse has used, one row per version, carried from build to build (the
+-- published warehouse's registry, stg_published__model_registry): where the saved file is, what
+-- it was trained on, how good it was, when it was first and last used. is_current marks the model
+-- that scored this build.
 
 with
 
 previous_models as (
 
-    {{ read_history('model_registry', model_registry_columns()) }}
+    select * from {{ ref('stg_published__model_registry') }}
 
 ),
 
