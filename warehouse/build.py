@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from warehouse.dbt_runner import DbtRun, Progress, run_dbt
-from warehouse.errors import EnvironmentFault
-from warehouse.failures import environment_fault_in, explain_failures
+from warehouse.errors import EnvironmentFault, os_error_cause
+from warehouse.failures import ENVIRONMENT_MESSAGES, environment_fault_in, explain_failures
 from warehouse.months import export_month as month_of_exports
 from warehouse.paths import models_dir, work_dir
 from warehouse.publish import build_lock, new_build_folder, publish, remove_abandoned_builds
@@ -208,11 +208,18 @@ def _keep_logs(build_folder: Path, destination: Path, progress: Progress) -> Non
             shutil.copytree(logs, destination / "logs")
     except (OSError, shutil.Error) as error:
         shutil.rmtree(destination, ignore_errors=True)
-        progress(f"  warning: the build's log was not kept in {destination}: {_first_line(error)}")
+        progress(f"  warning: the build's log was not kept in {destination}: {_cause(error)}")
 
 
-def _first_line(error: BaseException) -> str:
-    return (str(error).splitlines() or [type(error).__name__])[0]
+def _cause(error: OSError | shutil.Error) -> str:
+    """Why a copy failed, in a few words (shutil.Error gathers the OSErrors of many files)."""
+    if isinstance(error, OSError) and error.errno:
+        return os_error_cause(error)
+    text = str(error)
+    for marker, cause in ENVIRONMENT_MESSAGES.items():
+        if marker in text:
+            return cause
+    return (text.splitlines() or [type(error).__name__])[0]
 
 
 def _count_checks(run: DbtRun) -> int:

@@ -292,3 +292,100 @@ def test_rows_of_a_customer_market_file_lacks_are_set_aside(build_broken):
     assert [r[2:5] for r in rows] == [
         (999999, "matching", "customer has no usable row in market_file.csv")
     ]
+
+
+# ---------- numbers checked where they are parsed ----------
+
+
+def test_a_whole_number_too_large_is_named_with_its_line_and_value(build_broken):
+    attempt = build_broken(set_value("market_file.csv", 4, "Длительность", "99999999999999999999"))
+
+    refused(
+        attempt,
+        'market_file.csv, line 4: Длительность: "99999999999999999999" is out of range: '
+        "expected a whole number from -2147483647 to 2147483647",
+    )
+    assert "Conversion Error" not in attempt.stderr
+
+
+def test_latin_look_alike_letters_in_a_category_are_named_with_the_known_value(build_broken):
+    def latin_o(raw: Path) -> None:
+        rows = read_rows(raw / "market_file.csv")
+        column = rows[0].index("Популярная_категория")
+        rows[6][column] = "Дoмашний текстиль"  # the first "o" is Latin
+        write_rows(raw / "market_file.csv", rows)
+
+    refused(
+        build_broken(latin_o),
+        'market_file.csv, line 7: Популярная_категория: "Дoмашний текстиль" has Latin letters '
+        'that look Cyrillic ("o"); the known value is "Домашний текстиль"',
+    )
+
+
+def test_an_implausible_profit_is_set_aside_with_its_value(build_broken):
+    rows = rejected(build_broken(set_value("money.csv", 6, "Прибыль", "1e308")))
+
+    (profit_row,) = [r for r in rows if r[0] == "money.csv"]
+    assert profit_row[1] == 6 and profit_row[3] == "screening"
+    assert profit_row[4].startswith("Прибыль outside the plausible range [-100, 100]")
+    assert "Прибыль=1e+308" in profit_row[5]
+    # the customer is then incomplete, and set aside with its other rows
+    assert any(r[0] == "market_file.csv" and r[2] == profit_row[2] for r in rows)
+
+
+# ---------- the audit before publishing ----------
+
+
+def test_no_customer_in_scope_never_publishes_even_with_a_saved_model(build_broken):
+    def no_current_revenue(rows):
+        period = rows[0].index("Период")
+        revenue = rows[0].index("Выручка")
+        for row in rows[1:]:
+            if row[period] == "текущий_месяц":
+                row[revenue] = "0.0"
+        return rows
+
+    attempt = build_broken(edit("market_money.csv", no_current_revenue))
+
+    refused(
+        attempt,
+        "test has_customers_in_scope on feature_mart failed",
+        "no customer is in scope: ",
+        "not_buying_every_month: no purchase in current_month",
+    )
+
+
+def test_a_sharp_fall_against_the_published_build_stops_unless_accepted(
+    build_broken, demo_build: Build, demo_copy: Path
+):
+    def keep_a_third(rows):
+        return rows[: len(rows) // 3]
+
+    attempt = build_broken(edit("market_file.csv", keep_a_third))
+
+    refused(
+        attempt,
+        "customers in scope fell from",
+        "rows of market_file.csv fell from",
+        "more than the 50.0 % the audit allows",
+        "oneclick build --accept-drop",
+    )
+    accepted = run_oneclick(
+        "build",
+        "--raw",
+        demo_copy,
+        "--month",
+        TEST_MONTH,
+        "--warehouse",
+        attempt.warehouse,
+        "--model",
+        demo_build.model_path,
+        "--accept-drop",
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    decisions = query(
+        attempt.warehouse,
+        "select audit_decision, customers_in_scope from marts.build_runs order by finished_at",
+    )
+    assert decisions[-1][0] == "drop_accepted"
+    assert decisions[-1][1] < decisions[-2][1] / 2
