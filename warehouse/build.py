@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from warehouse.dbt_runner import DbtRun, Progress, run_dbt
 from warehouse.errors import EnvironmentFault, os_error_cause
 from warehouse.failures import ENVIRONMENT_MESSAGES, environment_fault_in, explain_failures
@@ -73,6 +75,8 @@ def build_warehouse(
     """
     started = time.monotonic()
     started_at = datetime.now(UTC)
+    log: list[str] = []
+    progress = _logged(progress, log)
     warehouse = Path(warehouse).resolve()
     raw_folder = Path(raw_folder).resolve()
     export_month = month_of_exports(raw_folder, month)
@@ -113,6 +117,7 @@ def build_warehouse(
                         "ONECLICK_BUILD_RUN": _build_run(exports, run_id, started_at),
                         "ONECLICK_EXPORT_MONTH": export_month,
                     },
+                    log=log,
                     progress=progress,
                     threads=threads,
                 )
@@ -139,6 +144,7 @@ def _build_and_publish(
     *,
     dbt_vars: dict[str, object],
     build_env: dict[str, str],
+    log: list[str],
     progress: Progress,
     threads: int | None,
 ) -> DbtRun:
@@ -163,15 +169,54 @@ def _build_and_publish(
         extra_env=build_env,
     )
     if not run.succeeded:
-        _keep_logs(build_folder, work / "last-failed-build", progress)
         fault = environment_fault_in(run, candidate)
+        lines = [str(fault)] if fault is not None else explain_failures(run, candidate)
+        for line in ["the build failed:", *lines]:
+            log.append(line)
+        _keep_logs(build_folder, work / "last-failed-build", log, progress)
         if fault is not None:
             raise fault
-        raise BuildFailedError(explain_failures(run, candidate))
+        raise BuildFailedError(lines)
+    for line in audit_summary(candidate):
+        progress(line)
     progress(f"[3/3] all {_count_checks(run)} checks passed; publishing {warehouse}")
     publish(candidate, warehouse)
-    _keep_logs(build_folder, work / "last-build", progress)
+    _keep_logs(build_folder, work / "last-build", log, progress)
     return run
+
+
+def audit_summary(candidate: Path) -> list[str]:
+    """The audit's decision and counts (marts.publish_audit of the candidate), as lines."""
+    connection = duckdb.connect(str(candidate), read_only=True)
+    try:
+        rows = connection.execute(
+            "select measure, published_value, this_build_value, relative_change, is_sharp_drop, "
+            "published_run_id from marts.publish_audit"
+        ).fetchall()
+    finally:
+        connection.close()
+    if all(published is None for _, published, *_rest in rows):
+        return ["  audit: nothing published yet to compare with (first build)"]
+    dropped = any(row[4] for row in rows)
+    decision = "sharp fall accepted (--accept-drop)" if dropped else "passed"
+    lines = [f"  audit {decision}, against the published build {rows[0][5]}:"]
+    for measure, published, this_build, change, _drop, _run in rows:
+        shown_change = "" if change is None else f", {change:+.1%}"
+        shown_published = "none" if published is None else f"{published:,}"
+        lines.append(
+            f"    {measure:<26} {this_build:>12,} (published {shown_published}{shown_change})"
+        )
+    return lines
+
+
+def _logged(progress: Progress, log: list[str]) -> Progress:
+    """``progress`` that also keeps every line in ``log``, for the build's log file."""
+
+    def say(line: str) -> None:
+        log.append(line)
+        progress(line)
+
+    return say
 
 
 def _build_run(exports: RawExports, run_id: str, started_at: datetime) -> str:
@@ -195,8 +240,9 @@ def _build_run(exports: RawExports, run_id: str, started_at: datetime) -> str:
     )
 
 
-def _keep_logs(build_folder: Path, destination: Path, progress: Progress) -> None:
-    """Keep the build's dbt log beside the warehouse, for reading after the build folder is gone.
+def _keep_logs(build_folder: Path, destination: Path, log: list[str], progress: Progress) -> None:
+    """Keep the build's logs beside the warehouse, for reading after the build folder is gone:
+    what oneclick printed (``oneclick.log``, with why a failed build failed) and dbt's log.
 
     Best effort: a log that cannot be kept (a full disk) is worth a warning, never worth hiding
     what the build itself found."""
@@ -204,6 +250,7 @@ def _keep_logs(build_folder: Path, destination: Path, progress: Progress) -> Non
     logs = build_folder / "logs"
     try:
         destination.mkdir(parents=True)
+        (destination / "oneclick.log").write_text("\n".join(log) + "\n", encoding="utf-8")
         if logs.exists():
             shutil.copytree(logs, destination / "logs")
     except (OSError, shutil.Error) as error:
