@@ -56,7 +56,7 @@
     {%- endfor -%}
     insert into marts.build_runs by name
     select
-        {{ sql_literal(run.get("run_id") or invocation_id) }} as run_id,
+        {{ build_run_id() }} as run_id,
         {{ export_month_date() }} as export_month,
         cast({{ sql_literal(started_at[:19]) }} as timestamp) as started_at,
         cast({{ sql_literal(finished_at.isoformat()[:19]) }} as timestamp) as finished_at,

@@ -32,3 +32,12 @@
 {% macro export_month_date() -%}
     date '{{ export_month() }}-01'
 {%- endmacro %}
+
+{#-
+    This build's run id, as a SQL literal: `oneclick build` passes it in ONECLICK_BUILD_RUN
+    (read at execution time only); a bare `dbt build` is known by dbt's invocation id.
+-#}
+{% macro build_run_id() -%}
+    {%- set run = fromjson(env_var('ONECLICK_BUILD_RUN', '{}')) if execute else {} -%}
+    '{{ run.get("run_id") or invocation_id }}'
+{%- endmacro %}

@@ -30,3 +30,21 @@
     where false
     {%- endif %}
 {%- endmacro %}
+
+{#- The columns of marts.customer_history, shared by the model and its published rows. -#}
+{% macro customer_history_columns() -%}
+    {{ return({
+        "export_month": "date",
+        "customer_id": "bigint",
+        "is_in_scope": "boolean",
+        "scope_status": "varchar",
+        "decline_probability": "double",
+        "is_high_risk": "boolean",
+        "segment": "varchar",
+        "profit": "double",
+        "profit_at_risk": "double",
+        "recommended_offer": "varchar",
+        "model_version": "varchar",
+        "run_id": "varchar",
+    }) }}
+{%- endmacro %}
