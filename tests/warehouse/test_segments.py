@@ -4,6 +4,7 @@ mailed or called without consent."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,16 @@ def test_changing_a_threshold_var_changes_the_segment_sizes(demo_build: Build, t
     assert sum(strict_sizes.values()) == sum(default_sizes.values())
     assert sum(strict_sizes[s] for s in high_risk) < sum(default_sizes[s] for s in high_risk)
     assert strict_sizes["high_risk_high_value"] < default_sizes["high_risk_high_value"]
+    # the settings in force are on record, and the column comments say them
+    (settings,) = query(
+        stricter.warehouse,
+        "select settings from marts.build_runs order by finished_at desc limit 1",
+    )[0]
+    assert json.loads(settings)["high_risk_min_probability"] == 0.8
+    assert json.loads(settings)["cart_abandoner_min_unpaid_items"] == 5, "defaults are recorded"
+    (comment,) = query(
+        stricter.warehouse,
+        "select comment from duckdb_columns() "
+        "where table_name = 'customer_segments' and column_name = 'is_high_risk'",
+    )[0]
+    assert "(0.8 in this build)" in comment
