@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 .PHONY: run test install lint unit benchmark readme clean
 
 run: $(INSTALLED)
-	$(BIN)/oneclick build
+	$(BIN)/oneclick demo
 	$(BIN)/oneclick report
 	$(BIN)/oneclick docs
 

@@ -21,12 +21,12 @@ from warehouse.errors import (
     EnvironmentFault,
 )
 from warehouse.months import MonthError, parse_month
-from warehouse.paths import DEFAULT_WAREHOUSE, latest_demo_month
+from warehouse.paths import DEFAULT_WAREHOUSE, demo_months, latest_demo_month
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
 from warehouse.report import write_report
 from warehouse.settings import SettingsError, parse_value
-from warehouse.summary import describe
+from warehouse.summary import current_model_path, describe
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +125,19 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="csv", help="file format")
     export.set_defaults(handler=_export)
 
+    demo = commands.add_parser(
+        "demo",
+        help="build the embedded demo months in order, as a shop's monthly programme would",
+        description="Build every month of the embedded demo exports, oldest first, into one "
+        "warehouse: the first month trains the model, the later months are scored by it "
+        "(--model), so the history, the segment flow and the model's monitoring fill up.",
+    )
+    _add_warehouse_argument(demo)
+    demo.add_argument(
+        "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
+    )
+    demo.set_defaults(handler=_demo)
+
     segments = commands.add_parser(
         "segments",
         help="print the segments: size, risk, profit at risk, consent, offers",
@@ -221,6 +234,28 @@ def _export(arguments: argparse.Namespace) -> int:
     out_dir = arguments.out or warehouse.parent / "exports"
     for exported in export_campaigns(warehouse, out_dir, arguments.format):
         print(f"  {_shown(exported.path):<60} {exported.rows:>8,} rows")
+    return 0
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    model_path = None
+    for number, folder in enumerate(demo_months(), start=1):
+        print(f"\n=== demo month {number} of {len(demo_months())}: {folder.name} ===")
+        try:
+            result = build_warehouse(
+                folder,
+                arguments.warehouse,
+                model_path=model_path,
+                threads=arguments.threads,
+            )
+        except (RawDataError, BuildFailedError, BuildLockedError) as error:
+            _fail(arguments.warehouse, str(error))
+            return EXIT_FAILED
+        model_path = model_path or current_model_path(result.warehouse)
+        print(f"Published {_shown(result.warehouse)} ({result.export_month})")
+    print()
+    for line in describe(arguments.warehouse):
+        print(line)
     return 0
 
 

@@ -58,3 +58,15 @@ def describe(warehouse: Path, width: int = 100) -> list[str]:
         text = relation.description
         lines.append(head + (text if len(text) <= room else text[: room - 1] + "…"))
     return lines
+
+
+def current_model_path(warehouse: Path) -> Path:
+    """The saved model that scored the warehouse's latest build (marts.model_registry)."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (path,) = connection.execute(
+            "select artifact_path from marts.model_registry where is_current"
+        ).fetchone()
+    finally:
+        connection.close()
+    return Path(path)
