@@ -45,6 +45,24 @@
         "profit_at_risk": "double",
         "recommended_offer": "varchar",
         "model_version": "varchar",
+        "activity_declined": "integer",
+        "revenue_current_month": "double",
+        "run_id": "varchar",
+    }) }}
+{%- endmacro %}
+
+{#- The columns of marts.campaign_assignments, shared by the model and its published rows. -#}
+{% macro campaign_assignment_columns() -%}
+    {{ return({
+        "export_month": "date",
+        "customer_id": "bigint",
+        "campaign": "varchar",
+        "offer": "varchar",
+        "channel": "varchar",
+        "segment": "varchar",
+        "decline_probability": "double",
+        "profit_at_risk": "double",
+        "is_control": "boolean",
         "run_id": "varchar",
     }) }}
 {%- endmacro %}

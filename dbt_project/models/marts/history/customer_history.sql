@@ -26,6 +26,27 @@ segments as (
 
 ),
 
+-- The label and the month's revenue of every kept customer, in scope or not: what later months
+-- compare earlier scores and offers against (model_performance_history, campaign_outcomes).
+labels as (
+
+    select
+        customer_id,
+        activity_declined
+    from {{ ref('int_customers_screened') }}
+    where is_kept
+
+),
+
+revenues as (
+
+    select
+        customer_id,
+        revenue_current_month
+    from {{ ref('int_revenues_pivoted_to_customers') }}
+
+),
+
 this_month as (
 
     select
@@ -40,9 +61,13 @@ this_month as (
         segments.profit_at_risk,
         segments.recommended_offer,
         segments.model_version,
+        labels.activity_declined,
+        revenues.revenue_current_month,
         {{ build_run_id() }} as run_id
     from scope
     left join segments on scope.customer_id = segments.customer_id
+    left join labels on scope.customer_id = labels.customer_id
+    left join revenues on scope.customer_id = revenues.customer_id
 
 ),
 
