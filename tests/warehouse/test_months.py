@@ -161,3 +161,38 @@ def test_a_failed_build_of_a_new_month_leaves_the_published_file_and_history(
     assert result.returncode == 1
     assert "market_money.csv, line 6" in result.stderr
     assert fingerprint(warehouse) == before
+
+
+def test_realised_performance_is_what_scikit_learn_says_of_the_earlier_scores(
+    three_months: Sequence,
+):
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    performance = query(
+        three_months.warehouse,
+        "select strftime(scored_month, '%Y-%m'), strftime(label_month, '%Y-%m'), "
+        "model_version, customers, roc_auc, brier, mean_predicted_probability, "
+        "observed_decline_rate from marts.model_performance_history order by 1, 2",
+    )
+    pairs = query(
+        three_months.warehouse,
+        "select strftime(s.export_month, '%Y-%m'), strftime(l.export_month, '%Y-%m'), "
+        "s.decline_probability, l.activity_declined "
+        "from marts.customer_history as s join marts.customer_history as l "
+        "on s.customer_id = l.customer_id and l.export_month > s.export_month "
+        "where s.decline_probability is not null and l.activity_declined is not null",
+    )
+
+    assert [(row[0], row[1]) for row in performance] == [
+        ("2026-09", "2026-10"),
+        ("2026-09", "2026-11"),
+        ("2026-10", "2026-11"),
+    ]
+    for scored, labelled, _version, customers, roc_auc, brier, mean_p, observed in performance:
+        chosen = [(p, y) for s, later, p, y in pairs if (s, later) == (scored, labelled)]
+        probabilities, outcomes = [p for p, _y in chosen], [y for _p, y in chosen]
+        assert customers == len(outcomes)
+        assert roc_auc == pytest.approx(roc_auc_score(outcomes, probabilities), abs=1e-12)
+        assert brier == pytest.approx(brier_score_loss(outcomes, probabilities), abs=1e-12)
+        assert mean_p == pytest.approx(sum(probabilities) / customers)
+        assert observed == pytest.approx(sum(outcomes) / customers)
