@@ -119,8 +119,9 @@ def _numeric_labels(edges: np.ndarray) -> list[str]:
 
 def _category_bins(values: pd.Series, levels: list[str]) -> np.ndarray:
     """The level's index, or len(levels) for a level never seen in training (or missing)."""
-    codes = pd.Categorical(values.astype("string"), categories=levels).codes.astype("int64")
-    return np.where(codes < 0, len(levels), codes)
+    index = pd.Index(levels)
+    codes = index.get_indexer(values.astype("string").fillna(""))
+    return np.where(codes < 0, len(levels), codes).astype("int64")
 
 
 def _shares(bins: np.ndarray, count: int) -> np.ndarray:
