@@ -1085,20 +1085,22 @@ def export_chunk(
 def outlier_customers(shop: Shop) -> dict[str, int | None]:
     """Per export month, the customer (0-based) whose current revenue the export misstates
     above 100,000 (a data-entry error of that file, not of the series): one in each export of a
-    shop of at least OUTLIER_FROM_CUSTOMERS customers, picked among those it has that month."""
-    picked: dict[str, int | None] = {}
+    shop of at least OUTLIER_FROM_CUSTOMERS customers, picked among those it has that month that
+    were there in the export's earliest month too (so the outlier rule has months to use)."""
+    picked: dict[str, int | None] = dict.fromkeys(shop.months)
+    if shop.customers < OUTLIER_FROM_CUSTOMERS:
+        return picked
     for month in shop.months:
-        picked[month] = None
-        if shop.customers < OUTLIER_FROM_CUSTOMERS:
-            continue
         k = shop.index(month)
-        existing = shop.customers + shop.arrivals_per_month * k
+        earlier = shop.customers + shop.arrivals_per_month * (k - 2)
         rng = np.random.default_rng([shop.seed & 0xFFFFFFFF, shop.seed >> 32, month_number(month)])
-        while picked[month] is None:
-            candidates = rng.choice(existing, size=min(64, existing), replace=False)
+        order = rng.permutation(earlier)
+        for first in range(0, earlier, 64):
+            candidates = order[first : first + 64]
             present = simulate_history(shop, candidates).present[:, k]
             if present.any():
                 picked[month] = int(candidates[np.argmax(present)])
+                break
     return picked
 
 

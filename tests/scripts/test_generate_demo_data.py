@@ -492,6 +492,9 @@ def test_each_month_has_newcomers_without_earlier_revenue_and_one_outlier(
         assert set(zero["Период"]) == {"препредыдущий_месяц", "предыдущий_месяц"}, month
         outliers = money[money["Выручка"] > 100_000]
         assert len(outliers) == 1 and set(outliers["Период"]) == {"текущий_месяц"}, month
+        # A customer with other months to replace it by (the warehouse's outlier rule).
+        others = money[(money["id"] == outliers["id"].iloc[0]) & (money.index != outliers.index[0])]
+        assert len(others) == 2 and (others["Выручка"] > 0).all(), month
         assert money["Выручка"].drop(outliers.index).max() < 20_000, month
 
 
@@ -611,7 +614,9 @@ def test_the_profit_is_the_mean_over_the_months_an_export_shows(
         )
 
 
-def test_labels_and_behaviour_stay_learnable(shop_exports: dict[str, Export], tmp_path: Path):
+def test_labels_and_behaviour_stay_learnable(
+    shop_exports: dict[str, Export], tmp_path: Path
+) -> None:
     gen.write_shop(tmp_path, gen.Shop(months=SHOP_MONTHS, customers=3_000, seed=SEED))
     features, target = _read(tmp_path / SHOP_MONTHS[-1])
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
@@ -647,6 +652,14 @@ def test_a_seed_makes_its_own_sequence(months_demo: Path, tmp_path: Path) -> Non
             _bytes(tmp_path / month)["market_file.csv"]
             != _bytes(months_demo / month)["market_file.csv"]
         )
+
+
+def test_progress_of_a_sequence_is_reported_about_every_tenth(tmp_path: Path) -> None:
+    shop = gen.Shop(customers=1_000, seed=SEED)
+    lines: list[str] = []
+    gen.write_shop(tmp_path, shop, chunk_size=50, progress=lines.append)
+    assert len(lines) == 10
+    assert lines[-1].startswith(f"{shop.total:,} of {shop.total:,} customers (100%)")
 
 
 def test_a_customer_is_the_same_whichever_customers_are_simulated_with_it() -> None:
