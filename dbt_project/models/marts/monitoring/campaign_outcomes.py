@@ -4,8 +4,13 @@ assignment month, once a later export shows what they did. A thin shell around m
 
 from models_ml.uplift import campaign_outcomes
 
+MONTH_COLUMNS = ("export_month", "outcome_month")
+
 
 def model(dbt, session):
     dbt.config(materialized="table")
     outcomes = dbt.ref("campaign_outcome_customers").df()
-    return campaign_outcomes(outcomes, min_customers=int(dbt.config.get("min_customers")))
+    table = campaign_outcomes(outcomes, min_customers=int(dbt.config.get("min_customers")))
+    for column in MONTH_COLUMNS:  # months stay dates (pandas reads them as timestamps)
+        table[column] = table[column].dt.date
+    return table
