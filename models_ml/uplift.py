@@ -32,26 +32,30 @@ def campaign_outcomes(outcomes: pd.DataFrame, min_customers: int) -> pd.DataFram
         _one_campaign(keys, group, min_customers)
         for keys, group in outcomes.groupby(GROUP_COLUMNS, sort=True, dropna=False)
     ]
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    return pd.DataFrame(rows, columns=list(_COLUMNS)).astype(_COLUMNS)
 
 
-_COLUMNS = [
-    *GROUP_COLUMNS,
-    "contacted_customers",
-    "control_customers",
-    "contacted_decline_rate",
-    "control_decline_rate",
-    "decline_rate_difference",
-    "decline_rate_difference_low",
-    "decline_rate_difference_high",
-    "contacted_mean_revenue_change",
-    "control_mean_revenue_change",
-    "revenue_change_difference",
-    "revenue_change_difference_low",
-    "revenue_change_difference_high",
-    "has_enough_customers",
-    "verdict",
-]
+# The table's columns and their types: typed even when there is no row yet (a warehouse's
+# first month), so the table's schema never depends on the data.
+_COLUMNS = {
+    "export_month": "datetime64[s]",
+    "campaign": "string",
+    "outcome_month": "datetime64[s]",
+    "contacted_customers": "Int64",
+    "control_customers": "Int64",
+    "contacted_decline_rate": "float64",
+    "control_decline_rate": "float64",
+    "decline_rate_difference": "float64",
+    "decline_rate_difference_low": "float64",
+    "decline_rate_difference_high": "float64",
+    "contacted_mean_revenue_change": "float64",
+    "control_mean_revenue_change": "float64",
+    "revenue_change_difference": "float64",
+    "revenue_change_difference_low": "float64",
+    "revenue_change_difference_high": "float64",
+    "has_enough_customers": "boolean",
+    "verdict": "string",
+}
 
 
 def _one_campaign(keys: tuple, group: pd.DataFrame, min_customers: int) -> dict:

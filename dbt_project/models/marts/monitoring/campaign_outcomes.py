@@ -4,13 +4,12 @@ assignment month, once a later export shows what they did. A thin shell around m
 
 from models_ml.uplift import campaign_outcomes
 
-MONTH_COLUMNS = ("export_month", "outcome_month")
-
 
 def model(dbt, session):
     dbt.config(materialized="table")
     outcomes = dbt.ref("campaign_outcome_customers").df()
     table = campaign_outcomes(outcomes, min_customers=int(dbt.config.get("min_customers")))
-    for column in MONTH_COLUMNS:  # months stay dates (pandas reads them as timestamps)
-        table[column] = table[column].dt.date
-    return table
+    # Months are dates in the warehouse; pandas has no date type, so they are cast here.
+    return session.from_df(table).project(
+        "* replace (export_month::date as export_month, outcome_month::date as outcome_month)"
+    )
