@@ -11,6 +11,7 @@ from pathlib import Path
 from warehouse.build import BuildFailedError, build_warehouse
 from warehouse.campaigns import FORMATS, export_campaigns, segment_markdown
 from warehouse.docs import DocsError, write_docs
+from warehouse.errors import EXIT_ENVIRONMENT, EnvironmentFault
 from warehouse.paths import DEFAULT_WAREHOUSE, DEMO_DATA_DIR
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
@@ -157,6 +158,9 @@ def _build(arguments: argparse.Namespace) -> int:
     except (RawDataError, BuildFailedError, BuildLockedError) as error:
         _fail(arguments.warehouse, str(error))
         return EXIT_FAILED
+    except EnvironmentFault as error:
+        _fail(arguments.warehouse, str(error))
+        return EXIT_ENVIRONMENT
     print(f"\nPublished {_shown(result.warehouse)} in {result.elapsed_seconds:.1f} s; it holds:")
     for line in describe(result.warehouse):
         print(line)
