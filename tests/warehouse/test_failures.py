@@ -62,7 +62,7 @@ def test_control_characters_of_a_stored_row_are_shown_escaped():
 def duckdb_error(path: Path, select: str = "*") -> str:
     """DuckDB's own message for reading ``path`` as a staging model reads its source."""
     with pytest.raises(duckdb.Error) as caught:
-        duckdb.sql(
+        duckdb.connect().sql(
             f"create table staged as select {select} from read_csv('{path}', "
             "all_varchar = true, header = true, quote = '\"', escape = '\"')"
         )

@@ -315,7 +315,7 @@ def test_duckdb_error_lines_become_physical_lines(tmp_path, seed):
     path.write_bytes((text + broken + end + f"5{delimiter}a{delimiter}b{end}").encode())
 
     with pytest.raises(duckdb.Error) as caught:
-        duckdb.sql(
+        duckdb.connect().sql(
             f"create table t as select * from read_csv('{path}', all_varchar = true, "
             "header = true, quote = '\"', escape = '\"')"
         )
