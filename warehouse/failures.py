@@ -2,8 +2,12 @@
 
 A failing data test stores the rows it found (``store_failures``, schema ``audit``) in the
 candidate file; the explanation reads a few of them back, so the message names the export file,
-the line and the value, not only the test's name. A model error (DuckDB's own message) is passed
-on as it is, shortened to its first meaningful lines.
+the line and the value, not only the test's name. When a staging model cannot read its export
+(DuckDB's ``CSV Error on Line: N``, a failed sniff, a file it cannot split into the header's
+columns), the message names the file, the physical line (:mod:`warehouse.line_map`) and what is
+wrong with it instead of DuckDB's wall of text. Another model error (DuckDB's own message) is
+passed on, shortened to its first meaningful lines. Values from an export are shown with their
+control characters escaped.
 """
 
 from __future__ import annotations
@@ -14,10 +18,25 @@ from pathlib import Path
 import duckdb
 
 from warehouse.dbt_runner import DbtRun, NodeResult
-from warehouse.errors import EnvironmentFault
+from warehouse.errors import EnvironmentFault, printable
+from warehouse.exports import EXPORTS
+from warehouse.line_map import first_misfit, physical_line
+from warehouse.raw_files import RawDataError, detect_delimiter
 
 EXAMPLE_ROWS = 5
 PYTHON_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning)\b:?")
+# DuckDB's messages when read_csv cannot read an export, and what they say about it.
+CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
+CSV_ORIGINAL_LINE = re.compile(r"^\s*Original Line: (.*)$", re.MULTILINE)
+CSV_DELIMITER = re.compile(r"^\s*delimiter = (.) \(", re.MULTILINE)
+CSV_READ_FAILURES = (
+    "CSV Error on Line",
+    "Error when sniffing file",
+    "CSV Parser state machine reached an invalid state",
+    # The sniffer gave up and read the file as one column: the staged columns are not found.
+    "Binder Error: Referenced column",
+)
+SOURCE_PATH = re.compile(r"read_csv\('((?:[^']|'')*)'")
 
 
 def explain_failures(run: DbtRun, candidate: Path) -> list[str]:
@@ -26,18 +45,29 @@ def explain_failures(run: DbtRun, candidate: Path) -> list[str]:
     if not failed:
         messages = [line for line in run.error_messages if line.strip()]
         return messages[-10:] or [f"dbt exited with code {run.return_code} and said nothing more"]
-    nodes = run.manifest().get("nodes", {})
+    manifest = run.manifest()
+    nodes = manifest.get("nodes", {})
     connection = _open_read_only(candidate)
     try:
-        return [_explain(result, nodes.get(result.unique_id, {}), connection) for result in failed]
+        return [
+            _explain(result, nodes.get(result.unique_id, {}), manifest, connection)
+            for result in failed
+        ]
     finally:
         if connection is not None:
             connection.close()
 
 
-def _explain(result: NodeResult, node: dict, connection: duckdb.DuckDBPyConnection | None) -> str:
+def _explain(
+    result: NodeResult,
+    node: dict,
+    manifest: dict,
+    connection: duckdb.DuckDBPyConnection | None,
+) -> str:
     if result.resource_type == "model":
-        return f"model {result.name} failed: {_shorten(result.message)}"
+        export = _export_read_by(node, manifest)
+        unreadable = _unreadable_export(result.message or "", export) if export else None
+        return unreadable or f"model {result.name} failed: {_shorten(result.message)}"
     if result.resource_type == "unit_test":
         return f"unit test {result.name} failed: {_shorten(result.message, lines=12)}"
     if result.resource_type == "test":
@@ -84,15 +114,82 @@ def _describe_row(row: dict) -> str:
     row = dict(row)
     if "problem" in row and "source_file" not in row:
         # A test that explains itself in a sentence (the audit, the scope check).
-        return str(row["problem"])
+        return printable(row["problem"], limit=400)
     if "source_file" in row and "source_line_number" in row:
         where = f"{row.pop('source_file')}, line {row.pop('source_line_number')}"
         rest = "; ".join(
-            str(value) if key in {"parse_problems", "problem"} else f"{key}={value}"
+            printable(value, limit=300)
+            if key in {"parse_problems", "problem"}
+            else f"{key}={printable(value)}"
             for key, value in row.items()
         )
         return f"{where}: {rest}"
-    return ", ".join(f"{key}={value}" for key, value in row.items())
+    return ", ".join(f"{key}={printable(value)}" for key, value in row.items())
+
+
+def _export_read_by(node: dict, manifest: dict) -> Path | None:
+    """The export file a (staging) model reads through its dbt source, if it reads one."""
+    sources = manifest.get("sources", {})
+    for parent in (node.get("depends_on") or {}).get("nodes", []):
+        found = SOURCE_PATH.search((sources.get(parent) or {}).get("relation_name") or "")
+        if found:
+            return Path(found.group(1).replace("''", "'"))
+    return None
+
+
+def _unreadable_export(message: str, path: Path) -> str | None:
+    """What DuckDB could not read in the export at ``path``, in the export's words: the file,
+    the physical line and what is wrong; None when the message is not about reading it."""
+    if not any(failure in message for failure in CSV_READ_FAILURES) or not path.is_file():
+        return None
+    name = path.name
+    delimiter = _delimiter(message, path)
+    misfit = first_misfit(path, delimiter) if delimiter else None
+    if misfit is not None:
+        spaces = " (a line of spaces only)" if misfit.text and not misfit.text.strip() else ""
+        fields = f"{misfit.fields} field" + ("s" if misfit.fields != 1 else "")
+        return (
+            f"{name}: line {misfit.line} has {fields}, the header has "
+            f"{misfit.header_fields}{spaces}: '{printable(misfit.text)}'"
+        )
+    if "Binder Error" in message:
+        return None  # every record lines up: the binder error is about something else
+    duckdb_line = CSV_ERROR_LINE.search(message)
+    line = (
+        physical_line(path, delimiter, int(duckdb_line.group(1)))
+        if (duckdb_line and delimiter)
+        else None
+    )
+    where = f"line {line}" if line else "a line"
+    original = CSV_ORIGINAL_LINE.search(message)
+    shown = f": '{printable(original.group(1).strip())}'" if original else ""
+    if "unterminated quote" in message:
+        return (
+            f'{name}: {where}: a quoted value (") is not closed, or text follows its closing '
+            f"quote{shown}"
+        )
+    if "invalid state" in message:
+        return (
+            f"{name}: DuckDB cannot read the file: a line end or a quote stands where the "
+            "file's layout allows none (line ends mixed, CRLF and LF, or a CR inside a value?)"
+        )
+    return f"{name}: DuckDB cannot read {where}{shown}: {_shorten(message, lines=3)}"
+
+
+def _delimiter(message: str, path: Path) -> str | None:
+    """The delimiter DuckDB used (its message says), else the one the header line tells."""
+    stated = CSV_DELIMITER.search(message)
+    if stated:
+        return stated.group(1)
+    spec = next((spec for spec in EXPORTS if spec.file_name == path.name), None)
+    if spec is None:
+        return None
+    with path.open("rb") as stream:
+        header_line = stream.readline().decode("utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        return detect_delimiter(spec.file_name, header_line, spec)
+    except RawDataError:
+        return None
 
 
 def _shorten(message: str | None, lines: int = 4) -> str:

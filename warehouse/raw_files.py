@@ -4,7 +4,15 @@ Real exports come in several dialects. This module *detects* each file's encodin
 without a BOM, or Windows-1251), delimiter (``,`` ``;`` tab ``|``), decimal separator and line
 ends, rather than assuming them, and refuses, with the file, the column and the line, what no
 loader should guess about: a missing file, an empty or header-only file, a missing or renamed
-column, a row whose fields do not line up with the header. An extra column is a warning.
+column, a row whose fields do not line up with the header, a file cut short (its last line
+without a line break, or its last record short of fields, as an interrupted copy leaves it),
+mixed line ends, a spreadsheet or archive saved under a .csv name, and a link that leads out of
+the raw folder (refused without reading what it points to). An extra column is a warning.
+
+Every file is read once (:func:`_read_through`): its fingerprint, the UTF-8 check, the line
+ends and its last bytes come from the same pass. A file or folder the user cannot read is an
+:class:`~warehouse.errors.EnvironmentFault`, not a data error. Values from an export are shown
+with their control characters escaped (:func:`~warehouse.errors.printable`).
 
 DuckDB's ``read_csv`` (in the dbt sources) sniffs the delimiter itself and staging parses both
 decimal separators; what DuckDB cannot read, a Windows-1251 file, is transcoded to UTF-8 into the
@@ -24,10 +32,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warehouse.errors import EnvironmentFault, printable
 from warehouse.exports import EXPORTS, ExportSpec
 
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
+TAIL_BYTES = 64 * 1024
+CUT_SHORT = "the file looks cut short, as an interrupted copy leaves it; copy the export again"
+# What a file that is not text starts with, and what to do about it.
+BINARY_FORMATS = (
+    (
+        (b"PK\x03\x04", b"PK\x05\x06"),
+        "a ZIP archive (an Excel .xlsx workbook is one), not CSV text; "
+        "save the sheet as CSV UTF-8, or unpack the archive",
+    ),
+    ((b"\x1f\x8b",), "gzip-compressed, not CSV text; unpack it (gunzip) first"),
+    (
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+        "an old Excel .xls workbook (OLE2), not CSV text; save the sheet as CSV UTF-8",
+    ),
+)
 DELIMITERS = (",", ";", "\t", "|")
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
@@ -81,8 +105,16 @@ class RawExports:
 
 
 def inspect_raw_folder(folder: Path) -> RawExports:
-    """Check every export in ``folder``; raise :class:`RawDataError` naming all that is wrong."""
+    """Check every export in ``folder``; raise :class:`RawDataError` naming all that is wrong,
+    or :class:`~warehouse.errors.EnvironmentFault` when a file or the folder cannot be read."""
     folder = Path(folder)
+    try:
+        return _inspect_folder(folder)
+    except OSError as error:
+        raise EnvironmentFault.from_os_error("read", error, error.filename or folder) from None
+
+
+def _inspect_folder(folder: Path) -> RawExports:
     if not folder.is_dir():
         raise RawDataError(f"raw folder {folder} does not exist or is not a folder")
     problems: list[str] = []
@@ -90,6 +122,14 @@ def inspect_raw_folder(folder: Path) -> RawExports:
     warnings: list[str] = []
     for spec in EXPORTS:
         path = folder / spec.file_name
+        try:
+            outside = _link_out_of(folder, path)
+        except PermissionError as error:
+            # The folder's own entries cannot be looked at: the folder is the fault.
+            raise EnvironmentFault.from_os_error("read", error, folder) from None
+        if outside:
+            problems.append(outside)
+            continue
         if not path.is_file():
             problems.append(_missing_file_message(folder, spec.file_name))
             continue
@@ -102,7 +142,7 @@ def inspect_raw_folder(folder: Path) -> RawExports:
         if raw.extra_columns:
             warnings.append(
                 f"{spec.file_name}: ignoring column(s) the warehouse does not use: "
-                + ", ".join(repr(column) for column in raw.extra_columns)
+                + ", ".join(f"'{printable(column)}'" for column in raw.extra_columns)
             )
     if problems:
         raise RawDataError("\n".join(problems))
@@ -110,37 +150,53 @@ def inspect_raw_folder(folder: Path) -> RawExports:
 
 
 def inspect_export(path: Path, spec: ExportSpec) -> RawFile:
-    """Detect one file's dialect, check its header and first rows, and fingerprint it."""
-    size_bytes, sha256 = _fingerprint(path)
+    """Detect one file's dialect, check its header, first rows and end, and fingerprint it."""
+    scan = _read_through(path)
     name = spec.file_name
-    if size_bytes == 0:
+    if scan.size == 0:
         raise RawDataError(f"{name}: the file is empty (0 bytes): expected a header and rows")
-    with path.open("rb") as stream:
-        sample = stream.read(SAMPLE_BYTES)
+    sample = scan.sample
+    for magic, what in BINARY_FORMATS:
+        if sample.startswith(magic):
+            raise RawDataError(f"{name}: the file is {what}")
     has_bom = sample.startswith(codecs.BOM_UTF8)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise RawDataError(f"{name}: the file is UTF-16; save the export as UTF-8")
     encoding, text = _decode_sample(name, sample, has_bom, spec)
-    lines = text.splitlines(keepends=True)
-    if not lines or not lines[0].strip():
+    lines = text.split("\n")  # the sample's lines; a CRLF file's keep their CR
+    if scan.size > len(sample) and len(lines) > 1:
+        lines.pop()  # cut where the sample ends
+    if not lines[0].strip():
         raise RawDataError(f"{name}: the first line is blank: expected the header")
-    line_ending = "CRLF" if lines[0].endswith("\r\n") else "LF"
-    delimiter = _detect_delimiter(name, lines[0], spec)
-    rows = list(csv.reader(io.StringIO("".join(lines[:200])), delimiter=delimiter))
-    header = tuple(column.strip() for column in rows[0])
+    line_ending = _line_ending(name, scan, lines[0])
+    delimiter = detect_delimiter(name, lines[0].rstrip("\r"), spec)
+    header = tuple(
+        column.strip() for column in next(csv.reader([lines[0].rstrip("\r")], delimiter=delimiter))
+    )
     _check_header(name, header, spec)
+    _check_last_record(name, scan, encoding, delimiter, len(header))
+    _check_line_ends(name, path, scan, line_ending)
+    try:
+        rows = list(
+            csv.reader(io.StringIO("\n".join(lines[:200]), newline=""), delimiter=delimiter)
+        )
+    except csv.Error as error:
+        raise RawDataError(f"{name}: the first lines cannot be read as CSV: {error}") from None
     data_rows = [row for row in rows[1:] if any(value.strip() for value in row)]
-    header_bytes = len(lines[0].encode(encoding)) + (len(codecs.BOM_UTF8) if has_bom else 0)
-    if not data_rows and not _has_content_after_header(path, header_bytes):
+    if not data_rows and not scan.has_content_after_first_line:
         raise RawDataError(f"{name}: the file has a header but no rows")
     _check_field_counts(name, header, rows, delimiter)
-    if encoding == "utf-8":
-        _check_utf8_throughout(path, name)
+    if encoding == "utf-8" and scan.utf8_error:
+        line, byte = scan.utf8_error
+        raise RawDataError(
+            f"{name}: line {line} is not UTF-8 text (byte {byte:#04x}); "
+            "the file mixes encodings: save the export as UTF-8"
+        )
     return RawFile(
         spec=spec,
         path=path.resolve(),
-        size_bytes=size_bytes,
-        sha256=sha256,
+        size_bytes=scan.size,
+        sha256=scan.sha256,
         encoding=encoding,
         has_bom=has_bom,
         delimiter=delimiter,
@@ -171,14 +227,68 @@ def readable_folder(exports: RawExports, work_folder: Path) -> Path:
     return target
 
 
-def _fingerprint(path: Path) -> tuple[int, str]:
+@dataclass(frozen=True)
+class _Pass:
+    """What one read of a whole file tells."""
+
+    size: int
+    sha256: str
+    sample: bytes  # the first SAMPLE_BYTES
+    tail: bytes  # the last TAIL_BYTES
+    newlines: int  # b"\n"
+    carriage_returns: int  # b"\r", CRLF's included
+    crlf: int  # b"\r\n"
+    has_quotes: bool
+    has_content_after_first_line: bool  # anything but blanks after the first line break
+    utf8_error: tuple[int, int] | None  # (line, byte) of the first byte that is not UTF-8
+
+
+def _read_through(path: Path) -> _Pass:
+    """Read the file once: fingerprint, UTF-8 check, line ends, first and last bytes."""
     digest = hashlib.sha256()
-    size = 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = newlines = carriage_returns = crlf = 0
+    sample = tail = b""
+    has_quotes = content = False
+    utf8_error: tuple[int, int] | None = None
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK_BYTES):
             digest.update(chunk)
+            if not size:
+                sample = chunk[:SAMPLE_BYTES]
+            if utf8_error is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    line = newlines + chunk[: error.start].count(b"\n") + 1
+                    utf8_error = (line, chunk[error.start])
+            if not content:
+                first_break = chunk.find(b"\n") if not newlines else -1
+                if newlines or first_break >= 0:
+                    content = bool(chunk[first_break + 1 :].strip())
+            crlf += chunk.count(b"\r\n") + (tail.endswith(b"\r") and chunk.startswith(b"\n"))
+            newlines += chunk.count(b"\n")
+            carriage_returns += chunk.count(b"\r")
+            has_quotes = has_quotes or b'"' in chunk
+            tail = (tail + chunk[-TAIL_BYTES:])[-TAIL_BYTES:]
             size += len(chunk)
-    return size, digest.hexdigest()
+    if utf8_error is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_error = (newlines + 1, tail[-1])
+    return _Pass(
+        size=size,
+        sha256=digest.hexdigest(),
+        sample=sample,
+        tail=tail,
+        newlines=newlines,
+        carriage_returns=carriage_returns,
+        crlf=crlf,
+        has_quotes=has_quotes,
+        has_content_after_first_line=content,
+        utf8_error=utf8_error,
+    )
 
 
 def _decode_sample(name: str, sample: bytes, has_bom: bool, spec: ExportSpec) -> tuple[str, str]:
@@ -202,24 +312,9 @@ def _decode_sample(name: str, sample: bytes, has_bom: bool, spec: ExportSpec) ->
     )
 
 
-def _check_utf8_throughout(path: Path, name: str) -> None:
-    """A file whose start is UTF-8 may still hold other bytes further down; find the line."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                line += chunk[: error.start].count(b"\n")
-                raise RawDataError(
-                    f"{name}: line {line} is not UTF-8 text (byte {chunk[error.start]:#04x}); "
-                    "the file mixes encodings: save the export as UTF-8"
-                ) from None
-            line += chunk.count(b"\n")
+def detect_delimiter(name: str, header_line: str, spec: ExportSpec) -> str:
+    """The delimiter that splits ``header_line`` into the most of the export's columns."""
 
-
-def _detect_delimiter(name: str, header_line: str, spec: ExportSpec) -> str:
     def known(delimiter: str) -> int:
         columns = {
             column.strip() for column in next(csv.reader([header_line], delimiter=delimiter))
@@ -230,7 +325,8 @@ def _detect_delimiter(name: str, header_line: str, spec: ExportSpec) -> str:
     best = max(DELIMITERS, key=known)
     if known(best) == 0:
         raise RawDataError(
-            f"{name}: cannot find the export's columns in the header {header_line.strip()!r} "
+            f"{name}: cannot find the export's columns in the header "
+            f"'{printable(header_line.strip())}' "
             f"with any delimiter ({', '.join(map(repr, DELIMITERS))}); expected "
             + ", ".join(spec.required_columns)
         )
@@ -243,26 +339,20 @@ def _check_header(name: str, header: tuple[str, ...], spec: ExportSpec) -> None:
         duplicated = sorted({column for column in header if header.count(column) > 1})
         if duplicated:
             raise RawDataError(
-                f"{name}: column(s) {', '.join(duplicated)} appear twice in the header"
+                f"{name}: column(s) {', '.join(map(printable, duplicated))} appear twice "
+                "in the header"
             )
         return
     unexpected = [column for column in header if column not in spec.known_columns]
     hints = []
     for column in missing:
         close = difflib.get_close_matches(column, unexpected, n=1, cutoff=0.6)
-        hints.append(f"{column!r}" + (f" (renamed to {close[0]!r}?)" if close else ""))
+        renamed = f" (renamed to '{printable(close[0])}'?)" if close else ""
+        hints.append(f"'{printable(column)}'{renamed}")
     raise RawDataError(
-        f"{name}: missing column(s) {', '.join(hints)}; the header has: " + ", ".join(header)
+        f"{name}: missing column(s) {', '.join(hints)}; the header has: "
+        + ", ".join(printable(column) for column in header)
     )
-
-
-def _has_content_after_header(path: Path, header_bytes: int) -> bool:
-    with path.open("rb") as stream:
-        stream.seek(header_bytes)
-        while chunk := stream.read(CHUNK_BYTES):
-            if chunk.strip():
-                return True
-    return False
 
 
 def _check_field_counts(
@@ -275,8 +365,104 @@ def _check_field_counts(
                 hint = " (a decimal comma in a comma-delimited file must be quoted)"
             raise RawDataError(
                 f"{name}: line {line_number} has {len(row)} fields, the header has "
-                f"{len(header)}{hint}: {delimiter.join(row)!r}"
+                f"{len(header)}{hint}: '{printable(delimiter.join(row))}'"
             )
+
+
+def _link_out_of(folder: Path, path: Path) -> str | None:
+    """Why a link in the raw folder is refused when it leads out of it (its target unread)."""
+    if not path.is_symlink():
+        return None
+    target = Path(os.path.realpath(path))
+    if target.is_relative_to(folder.resolve()):
+        return None
+    return (
+        f"{path.name}: is a link to {printable(target, limit=200)}, outside the raw folder "
+        f"{folder}; oneclick reads only files in the raw folder: copy the export into it"
+    )
+
+
+def _line_ending(name: str, scan: _Pass, first_line: str) -> str:
+    """``LF`` or ``CRLF``, as the header line (without its LF) ends; bare CRs are refused."""
+    if not scan.newlines and scan.carriage_returns:
+        raise RawDataError(
+            f"{name}: lines end with a bare CR (classic Mac OS), which no line-numbering tool "
+            "counts; save the export with LF or CRLF line ends"
+        )
+    return "CRLF" if first_line.endswith("\r") else "LF"
+
+
+def _check_line_ends(name: str, path: Path, scan: _Pass, line_ending: str) -> None:
+    """Every line ends as the header does: DuckDB stops on a file that mixes LF and CRLF.
+
+    Only a file without quotes can be judged by counts (a quoted value may hold any line
+    break); the line is looked up in a second read, when there is one to name."""
+    if scan.has_quotes:
+        return
+    if line_ending == "CRLF" and scan.crlf == scan.newlines == scan.carriage_returns:
+        return
+    if line_ending == "LF" and not scan.carriage_returns:
+        return
+    line = _first_stray_line_end(path, line_ending)
+    what = "ends with LF only" if line_ending == "CRLF" else "holds a CR (carriage return)"
+    others = "CRLF" if line_ending == "CRLF" else "LF only"
+    raise RawDataError(
+        f"{name}: line {line} {what}, where the header ends with {others}: the file mixes "
+        "line ends, which DuckDB cannot read; save the export again with one kind"
+    )
+
+
+def _first_stray_line_end(path: Path, line_ending: str) -> int:
+    """The first line that does not end as ``line_ending`` says (a refusal's second read)."""
+    with path.open("rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            body = line.removesuffix(b"\r\n") if line_ending == "CRLF" else line
+            if b"\r" in body.removesuffix(b"\n") or (
+                line_ending == "CRLF" and body.endswith(b"\n")
+            ):
+                return number
+    return 1
+
+
+def _check_last_record(
+    name: str, scan: _Pass, encoding: str, delimiter: str, header_fields: int
+) -> None:
+    """An interrupted copy leaves the last line without its line break, or the last record
+    short of fields: refuse either, naming the line (read off the file's last bytes)."""
+    tail = scan.tail
+    ends_with_break = tail.endswith(b"\n")
+    body = tail.rstrip(b"\r\n") if ends_with_break else tail
+    last_line = scan.newlines - tail[len(body) :].count(b"\n") + 1
+    found = _last_record(body.split(b"\n"), scan.size == len(tail), delimiter, encoding)
+    if found is None:
+        return
+    lines, text, fields = found
+    first_line = last_line - lines + 1
+    if first_line == 1:
+        return  # the header is all there is: the header-only check says so
+    shown = f"line {first_line} ('{printable(text)}')"
+    short = f"{fields} of the header's {header_fields} fields"
+    if not ends_with_break:
+        has = f" and has {short}" if fields < header_fields else ""
+        raise RawDataError(f"{name}: {shown} does not end with a line break{has}: {CUT_SHORT}")
+    if fields < header_fields and text.strip():
+        raise RawDataError(f"{name}: {shown}, the last, has {short}: {CUT_SHORT}")
+
+
+def _last_record(
+    lines: list[bytes], whole_file: bool, delimiter: str, encoding: str
+) -> tuple[int, str, int] | None:
+    """The last record of ``lines`` (a quoted value may span several): how many lines it takes,
+    its text and its number of fields; None when it may start before them (the first of
+    ``lines`` is then only the end of a line, unless they are the ``whole_file``)."""
+    usable = len(lines) if whole_file else len(lines) - 1
+    for count in range(1, usable + 1):
+        raw = b"\n".join(lines[-count:])
+        if raw.count(b'"') % 2 == 0:
+            text = raw.decode(encoding, errors="replace").replace("\r\n", "\n").rstrip("\r")
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            return count, text, len(rows[-1]) if rows else 1
+    return None
 
 
 def _detect_decimal_separator(rows: Iterable[list[str]]) -> str:
@@ -294,8 +480,8 @@ def _detect_decimal_separator(rows: Iterable[list[str]]) -> str:
 def _missing_file_message(folder: Path, file_name: str) -> str:
     present = sorted(path.name for path in folder.iterdir() if path.is_file())
     close = difflib.get_close_matches(file_name, present, n=1, cutoff=0.6)
-    hint = f" (is {close[0]!r} it?)" if close else ""
-    listing = ", ".join(present) if present else "nothing"
+    hint = f" (is '{printable(close[0])}' it?)" if close else ""
+    listing = ", ".join(map(printable, present)) if present else "nothing"
     return f"{file_name}: missing from {folder}{hint}; the folder has: {listing}"
 
 

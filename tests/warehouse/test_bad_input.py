@@ -7,7 +7,14 @@ is byte for byte unchanged or that the bad row is in marts.rejected_rows and cou
 
 from __future__ import annotations
 
+import gzip
+import io
+import os
+import shlex
 import shutil
+import subprocess
+import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +23,8 @@ import pytest
 
 from tests.conftest import Build
 from tests.support import TEST_MONTH, fingerprint, query, read_rows, run_oneclick, write_rows
+from warehouse.errors import EXIT_ENVIRONMENT
+from warehouse.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -389,3 +398,190 @@ def test_a_sharp_fall_against_the_published_build_stops_unless_accepted(
     )
     assert decisions[-1][0] == "drop_accepted"
     assert decisions[-1][1] < decisions[-2][1] / 2
+
+
+# ---------- the exports' own bytes: cut short, not text, out of reach ----------
+
+
+def grep_n(path: Path, text: str) -> list[int]:
+    """The lines of ``path`` that hold ``text``, numbered as ``grep -n`` numbers them."""
+    lines = path.read_bytes().split(b"\n")
+    return [number for number, line in enumerate(lines, start=1) if text.encode() in line]
+
+
+def test_an_export_cut_short_by_an_interrupted_copy(build_broken):
+    def cut(raw: Path) -> None:
+        data = (raw / "market_money.csv").read_bytes()
+        (raw / "market_money.csv").write_bytes(data[: -len(b"32.9\n")])
+
+    attempt = build_broken(cut)
+
+    refused(
+        attempt,
+        "market_money.csv: line 3901 ('216647,текущий_месяц,57') does not end with a line "
+        "break: the file looks cut short, as an interrupted copy leaves it; copy the export again",
+    )
+
+
+@pytest.mark.parametrize(
+    ("pack", "named"),
+    [
+        (
+            lambda text: zip_of("sheet.csv", text),
+            "market_file.csv: the file is a ZIP archive (an Excel .xlsx workbook is one)",
+        ),
+        (gzip.compress, "market_file.csv: the file is gzip-compressed, not CSV text"),
+    ],
+)
+def test_an_archive_renamed_csv(build_broken, pack, named):
+    def packed(raw: Path) -> None:
+        (raw / "market_file.csv").write_bytes(pack((raw / "market_file.csv").read_bytes()))
+
+    refused(build_broken(packed), named)
+
+
+def zip_of(name: str, text: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_link_out_of_the_raw_folder(build_broken, tmp_path):
+    outside = tmp_path / "private" / "notes.csv"
+
+    def link(raw: Path) -> None:
+        outside.parent.mkdir()
+        outside.write_text("a private first line\n", encoding="utf-8")
+        (raw / "money.csv").unlink()
+        (raw / "money.csv").symlink_to(outside)
+
+    attempt = build_broken(link)
+
+    refused(attempt, f"money.csv: is a link to {outside}, outside the raw folder")
+    assert "private first line" not in attempt.stderr
+
+
+def test_an_unreadable_export_is_a_fault_of_the_machine(demo_build: Build, demo_copy, tmp_path):
+    warehouse = tmp_path / "published" / "oneclick.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(demo_build.warehouse, warehouse)
+    before = fingerprint(warehouse)
+    (demo_copy / "market_time.csv").chmod(0)
+
+    result = run_without_read_override(
+        "build",
+        "--raw",
+        demo_copy,
+        "--month",
+        TEST_MONTH,
+        "--warehouse",
+        warehouse,
+        "--model",
+        demo_build.model_path,
+    )
+
+    assert result.returncode == EXIT_ENVIRONMENT, result.stdout + result.stderr
+    assert f"cannot read {demo_copy / 'market_time.csv'}: permission denied" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert fingerprint(warehouse) == before
+
+
+def run_without_read_override(*arguments: str | Path) -> subprocess.CompletedProcess:
+    """``oneclick`` in a child that file permissions apply to: as root, with the capabilities
+    that bypass them dropped (capsh); skipped where that cannot be done."""
+    command = [sys.executable, "-m", "warehouse.cli", *map(str, arguments)]
+    if os.geteuid() == 0:
+        capsh = shutil.which("capsh")
+        if capsh is None:
+            pytest.skip("running as root without capsh: permissions cannot be made to apply")
+        drop = "--drop=cap_dac_override,cap_dac_read_search"
+        command = [capsh, drop, "--", "-c", shlex.join(command)]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=REPO_ROOT
+    )
+
+
+# ---------- lines DuckDB cannot read, values it cannot parse: named at the true line ----------
+
+
+def insert_line(raw: Path, file_name: str, before: int, line: bytes) -> None:
+    """Insert ``line`` so that it becomes line ``before`` of the file."""
+    lines = (raw / file_name).read_bytes().split(b"\n")
+    lines.insert(before - 1, line)
+    (raw / file_name).write_bytes(b"\n".join(lines))
+
+
+def test_deep_lines_that_do_not_fit_the_header(build_broken):
+    # Beyond the 200 lines the raw check reads: DuckDB stops on them; the message names the
+    # file and the physical line (the blank line before the first counts) instead of its text.
+    def break_deep(raw: Path) -> None:
+        insert_line(raw, "market_money.csv", 500, b"")
+        insert_line(raw, "market_money.csv", 1001, b"   ")
+        insert_line(raw, "market_time.csv", 2000, b"215349,12")
+
+    attempt = build_broken(break_deep)
+
+    refused(
+        attempt,
+        "market_money.csv: line 1001 has 1 field, the header has 3 (a line of spaces only): '   '",
+        "market_time.csv: line 2000 has 2 fields, the header has 3: '215349,12'",
+    )
+    assert "Possible fixes" not in attempt.stderr
+
+
+def test_values_that_do_not_parse_are_named_at_the_true_line_and_shown_escaped(
+    build_broken, demo_copy
+):
+    def break_values(raw: Path) -> None:
+        insert_line(raw, "market_money.csv", 3, b"")
+        set_value("market_money.csv", 7, "Выручка", "нет данных")(raw)
+        set_value("market_file.csv", 4, "Страниц_за_визит", "\x008")(raw)
+
+    attempt = build_broken(break_values)
+
+    assert grep_n(demo_copy / "market_money.csv", "нет данных") == [7]
+    refused(
+        attempt,
+        'market_money.csv, line 7: Выручка: "нет данных" is not a number',
+        'market_file.csv, line 4: Страниц_за_визит: "\\x008" is not a whole number',
+    )
+    assert "\x00" not in attempt.stderr
+
+
+def test_set_aside_rows_are_on_record_at_the_line_grep_shows(build_broken, demo_copy):
+    # Blank lines, a quoted value over two lines (in a column the warehouse ignores), CRLF line
+    # ends and a BOM: none of them takes a record's line from it.
+    def quirks(raw: Path) -> None:
+        # market_money.csv: a blank line, a negative revenue after it, and an exact duplicate
+        # (after another blank line) of a row that is itself after the first blank line
+        insert_line(raw, "market_money.csv", 11, b"")
+        set_value("market_money.csv", 21, "Выручка", "-120.0")(raw)
+        lines = (raw / "market_money.csv").read_bytes().split(b"\n")
+        (raw / "market_money.csv").write_bytes(b"\n".join([*lines[:-1], b"", lines[29], b""]))
+        # market_time.csv: a comment column with a line break in one value, then negative minutes
+        minutes = [[*row, ""] for row in read_rows(raw / "market_time.csv")]
+        minutes[0][-1] = "комментарий"
+        minutes[3][-1] = "звонил\nдважды"
+        minutes[8][2] = "-3"
+        write_rows(raw / "market_time.csv", minutes)
+        # money.csv: CRLF, a BOM, a blank line and a customer market_file.csv does not have
+        profit = read_rows(raw / "money.csv", delimiter=";")
+        profit = [*profit[:5], [], *profit[5:], ["999999", "1,5"]]
+        write_rows(
+            raw / "money.csv", profit, delimiter=";", line_ending="\r\n", encoding="utf-8-sig"
+        )
+
+    rows = rejected(build_broken(quirks))
+    line_of = {(r[0], r[4]): r[1] for r in rows if r[3] == "screening" or r[2] == 999999}
+
+    duplicated = (demo_copy / "market_money.csv").read_text("utf-8").rstrip("\n").split("\n")[-1]
+    first_copy, copy = grep_n(demo_copy / "market_money.csv", duplicated)
+    assert grep_n(demo_copy / "market_money.csv", ",-120.0") == [21]
+    assert line_of[("market_money.csv", "negative revenue")] == 21
+    assert (first_copy, copy) == (30, 3904)
+    assert line_of[("market_money.csv", "exact duplicate of line 30")] == 3904
+    assert grep_n(demo_copy / "market_time.csv", ",-3,") == [10]
+    assert line_of[("market_time.csv", "negative minutes")] == 10
+    assert grep_n(demo_copy / "money.csv", "999999;") == [1303]
+    assert line_of[("money.csv", "customer has no usable row in market_file.csv")] == 1303

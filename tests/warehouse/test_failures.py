@@ -1,8 +1,15 @@
-"""Failure messages: a Python model's traceback is cut down to the exception a person needs."""
+"""Failure messages: a Python model's traceback is cut down to the exception a person needs;
+DuckDB's own errors on an export become the file, the physical line and what is wrong; values
+show their control characters escaped."""
 
 from __future__ import annotations
 
-from warehouse.failures import _describe_row, _shorten
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.failures import _describe_row, _shorten, _unreadable_export
 
 
 def test_a_python_traceback_is_shortened_to_its_exception():
@@ -37,3 +44,66 @@ def test_a_stored_failure_row_reads_as_file_line_and_problem():
     assert _describe_row({"model_row_count": 3, "compared_row_count": 4}) == (
         "model_row_count=3, compared_row_count=4"
     )
+
+
+def test_control_characters_of_a_stored_row_are_shown_escaped():
+    row = {
+        "source_file": "market_file.csv",
+        "source_line_number": 4,
+        "parse_problems": 'Страниц_за_визит: "\x008" is not a whole number',
+    }
+
+    assert _describe_row(row) == (
+        'market_file.csv, line 4: Страниц_за_визит: "\\x008" is not a whole number'
+    )
+    assert _describe_row({"value": "a\tb\x1b"}) == "value=a\\tb\\x1b"
+
+
+def duckdb_error(path: Path, select: str = "*") -> str:
+    """DuckDB's own message for reading ``path`` as a staging model reads its source."""
+    with pytest.raises(duckdb.Error) as caught:
+        duckdb.connect().sql(
+            f"create table staged as select {select} from read_csv('{path}', "
+            "all_varchar = true, header = true, quote = '\"', escape = '\"')"
+        )
+    return str(caught.value)
+
+
+def test_a_deep_line_of_spaces_is_named_with_its_file_and_physical_line(tmp_path):
+    # Beyond the sniffer's 20,480 lines DuckDB says "CSV Error on Line: N", counting the blank
+    # line before it but not the line break inside the quoted value.
+    rows = [f"{215348 + n},текущий_месяц,{n}.5" for n in range(21_000)]
+    rows[10] = '215358,"текущий\nмесяц",1.5'
+    rows.insert(20, "")
+    rows.insert(21_000, "   ")
+    path = tmp_path / "market_money.csv"
+    path.write_text("id,Период,Выручка\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    message = duckdb_error(path)
+    assert "CSV Error on Line: 21002" in message
+
+    assert _unreadable_export(message, path) == (
+        "market_money.csv: line 21003 has 1 field, the header has 3 (a line of spaces only): '   '"
+    )
+
+
+def test_a_line_the_sniffer_cannot_fit_is_named_with_its_file_and_line(tmp_path):
+    # Within the sniffer's lines, a row with a field too many makes DuckDB read the file as
+    # one column; staging then finds no "id".
+    rows = [f"{215348 + n},текущий_месяц,{n}.5" for n in range(600)]
+    rows[400] += ",7"
+    path = tmp_path / "market_money.csv"
+    path.write_text("id,Период,Выручка\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    message = duckdb_error(path, select='"id"')
+    assert "Binder Error" in message
+
+    assert _unreadable_export(message, path) == (
+        "market_money.csv: line 402 has 4 fields, the header has 3: '215748,текущий_месяц,400.5,7'"
+    )
+
+
+def test_a_binder_error_on_a_sound_export_is_not_blamed_on_the_file(tmp_path):
+    path = tmp_path / "money.csv"
+    path.write_text("id;Прибыль\n1;2,5\n", encoding="utf-8")
+    message = duckdb_error(path, select='"Выручка"')
+
+    assert _unreadable_export(message, path) is None

@@ -10,7 +10,7 @@
 {% macro rejected_rows_of(source_file, screened_relation, matched_relation) -%}
     select
         screened.source_file,
-        screened.source_line_number,
+        screened.source_record_number,
         screened.customer_id,
         case
             when not screened.is_kept then 'screening' else 'matching'

@@ -5,7 +5,8 @@
     - a row that does not parse (the build fails on it too, see has_no_parse_problems)
     - a conflicting duplicate: the same key with different values; no copy can be trusted,
       so every copy is set aside
-    - an exact duplicate: the same key and values as an earlier line; the first copy is kept
+    - an exact duplicate: the same key and values as an earlier record; the first copy is kept,
+      and the reason names its line in the file (through the line map, for these few rows)
     - a value out of its range (a rule from range_rules: (condition that is wrong, reason))
 
     The columns come from export_columns(source_file), keys first; key_count says how many of
@@ -22,7 +23,7 @@ with
 staged as (
 
     select
-        {{ source_line_number() }} as source_line_number,
+        {{ source_record_number() }} as source_record_number,
         *,
         hash({{ value_columns | join(', ') }}) as values_hash
     from {{ staged_relation }}
@@ -37,10 +38,18 @@ repeated_keys as (
         {{ key_columns | join(',\n        ') }},
         count(*) as copies,
         min(values_hash) != max(values_hash) as has_conflicting_values,
-        min(source_line_number) as first_line_number
+        min(source_record_number) as first_record_number,
+        '{{ source_file }}' as source_file
     from staged
     group by {{ key_columns | join(', ') }}
     having count(*) > 1
+
+),
+
+-- The line of each repeated key's first copy, for the message of its exact duplicates.
+repeated_keys_located as (
+
+    {{ with_source_line_numbers('repeated_keys', 'first_record_number') }}
 
 ),
 
@@ -50,9 +59,10 @@ compared as (
         staged.* exclude (values_hash),
         repeated_keys.copies,
         repeated_keys.has_conflicting_values,
-        repeated_keys.first_line_number
+        repeated_keys.first_record_number,
+        repeated_keys.source_line_number as first_line_number
     from staged
-    left join repeated_keys
+    left join repeated_keys_located as repeated_keys
         on
             {%- for key in key_columns %}
             staged.{{ key }} is not distinct from repeated_keys.{{ key }}
@@ -64,7 +74,9 @@ compared as (
 screened as (
 
     select
-        * exclude (copies, has_conflicting_values, first_line_number),
+        * exclude (
+            copies, has_conflicting_values, first_record_number, first_line_number
+        ),
         '{{ source_file }}' as source_file,
         case
             when parse_problems is not null
@@ -72,7 +84,7 @@ screened as (
             when has_conflicting_values
                 then 'conflicting duplicate: ' || copies
                     || ' rows for the same {{ key_label }} with different values'
-            when source_line_number != first_line_number
+            when source_record_number != first_record_number
                 then 'exact duplicate of line ' || first_line_number
             {%- for condition, reason in range_rules %}
             when {{ condition }}

@@ -52,6 +52,13 @@ unioned as (
 
 ),
 
+-- A record's line in its file, through the line map, for these few rows only.
+located as (
+
+    {{ with_source_line_numbers('unioned') }}
+
+),
+
 renamed as (
 
     select
@@ -61,7 +68,7 @@ renamed as (
         rejection_stage,
         reason as rejection_reason,
         raw_values
-    from unioned
+    from located
 
 )
 
