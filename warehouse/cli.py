@@ -9,12 +9,24 @@ import sys
 from pathlib import Path
 
 from warehouse.build import BuildFailedError, build_warehouse
-from warehouse.campaigns import FORMATS, export_campaigns, segment_markdown
+from warehouse.campaigns import (
+    FORMATS,
+    MANIFEST,
+    ExportFolderError,
+    export_campaigns,
+    segment_markdown,
+)
 from warehouse.docs import DocsError, write_docs
-from warehouse.paths import DEFAULT_WAREHOUSE, DEMO_DATA_DIR
+from warehouse.paths import (
+    DEFAULT_WAREHOUSE_RELATIVE,
+    DEMO_DATA_DIR,
+    WAREHOUSE_ENV,
+    default_warehouse,
+)
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
 from warehouse.report import write_report
+from warehouse.shell import read_only_shell_command
 from warehouse.summary import describe
 
 EXIT_FAILED = 1
@@ -74,7 +86,10 @@ def _parser() -> argparse.ArgumentParser:
         help="set a dbt var, e.g. --var high_risk_min_probability=0.6 (see dbt_project.yml)",
     )
     build.add_argument(
-        "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for dbt and DuckDB (default: $ONECLICK_THREADS if set, else all cores)",
     )
     build.set_defaults(handler=_build)
 
@@ -86,9 +101,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_warehouse_argument(export)
     export.add_argument(
-        "--out", type=Path, default=None, help="folder (default: exports/ beside the warehouse)"
+        "--out",
+        type=Path,
+        default=None,
+        help="folder, replaced whole by each export (default: exports/ beside the warehouse)",
     )
-    export.add_argument("--format", choices=FORMATS, default="csv", help="file format")
+    export.add_argument(
+        "--format", choices=FORMATS, default="csv", help="file format (default: %(default)s)"
+    )
     export.set_defaults(handler=_export)
 
     segments = commands.add_parser(
@@ -128,8 +148,9 @@ def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
         type=Path,
-        default=DEFAULT_WAREHOUSE,
-        help=f"the DuckDB file (default: {_shown(DEFAULT_WAREHOUSE)})",
+        default=default_warehouse(),
+        help=f"the DuckDB file (default: ${WAREHOUSE_ENV} if set, else "
+        f"{DEFAULT_WAREHOUSE_RELATIVE} under the current folder)",
     )
 
 
@@ -160,15 +181,22 @@ def _build(arguments: argparse.Namespace) -> int:
     print(f"\nPublished {_shown(result.warehouse)} in {result.elapsed_seconds:.1f} s; it holds:")
     for line in describe(result.warehouse):
         print(line)
-    print(f"\nOpen it read-only, as BI tools do: duckdb -readonly {_shown(result.warehouse)}")
+    shell = read_only_shell_command(result.warehouse, _shown(result.warehouse))
+    print(f"\nOpen it read-only, as BI tools do: {shell}")
     return 0
 
 
 def _export(arguments: argparse.Namespace) -> int:
     warehouse = _published(arguments.warehouse)
     out_dir = arguments.out or warehouse.parent / "exports"
-    for exported in export_campaigns(warehouse, out_dir, arguments.format):
-        print(f"  {_shown(exported.path):<60} {exported.rows:>8,} rows")
+    try:
+        exported = export_campaigns(warehouse, out_dir, arguments.format)
+    except ExportFolderError as error:
+        print(f"oneclick: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for item in exported:
+        print(f"  {_shown(item.path):<60} {item.rows:>8,} rows")
+    print(f"  {_shown(Path(out_dir) / MANIFEST):<60} the build, and rows and SHA-256 per file")
     return 0
 
 
