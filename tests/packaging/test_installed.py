@@ -157,7 +157,11 @@ def test_an_installed_oneclick_builds_in_an_empty_folder_and_writes_only_there(
     ).stdout.strip()
     before = snapshot(installed)
 
-    build = run([installed / "bin" / "oneclick", "build"], cwd=work, env=environment)
+    oneclick = installed / "bin" / "oneclick"
+    build = run([oneclick, "build"], cwd=work, env=environment)
+    # the commands that read the warehouse work installed too (the report reads the project)
+    run([oneclick, "report"], cwd=work, env=environment)
+    run([oneclick, "export"], cwd=work, env=environment)
 
     warehouse = work / "warehouse" / "oneclick.duckdb"
     assert warehouse.is_file(), build.stdout[-3000:]
@@ -168,6 +172,8 @@ def test_an_installed_oneclick_builds_in_an_empty_folder_and_writes_only_there(
     assert Path(raw_folder).is_relative_to(installed), "the demo exports are the package's"
     assert customers > 0
     assert query(warehouse, "select count(*) from marts.segment_summary") == [(4,)]
+    assert (work / "warehouse" / "report" / "index.html").is_file()
+    assert (work / "warehouse" / "exports" / "manifest.json").is_file()
     after = snapshot(installed)
     changed = sorted(
         name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
