@@ -266,7 +266,9 @@ def segment_table(warehouse: Path) -> list[dict]:
 
 
 def segment_markdown(warehouse: Path) -> str:
-    """The segment table as Markdown, for the README and for a manager's message."""
+    """The segment table as Markdown, for the README and for a manager's message: the numbers
+    exactly as marts.segment_summary rounds them (shown with fewer digits they would be rounded
+    twice)."""
     lines = [
         "| segment | customers | mean risk | profit at risk | total profit | consent | offers "
         "(customers) |",
@@ -274,9 +276,9 @@ def segment_markdown(warehouse: Path) -> str:
     ]
     for row in segment_table(warehouse):
         lines.append(
-            f"| `{row['segment']}` | {row['customers']:,} | {row['mean_decline_probability']:.2f} "
-            f"| {row['profit_at_risk']:,.1f} | {row['total_profit']:,.1f} "
-            f"| {row['share_with_consent']:.0%} | {row['top_offers']} |"
+            f"| `{row['segment']}` | {row['customers']:,} | {row['mean_decline_probability']:.3f} "
+            f"| {row['profit_at_risk']:,.2f} | {row['total_profit']:,.2f} "
+            f"| {row['share_with_consent']:.1%} | {row['top_offers']} |"
         )
     return "\n".join(lines)
 

@@ -395,8 +395,8 @@ def render_page(data: ReportData) -> str:
         share = key_row.profit_at_risk / max(data.summary.profit_at_risk.sum(), 1e-9)
         key_text = (
             f"{key_row.customers:,} customers, mean decline probability "
-            f"{key_row.mean_decline_probability:.2f}, {key_row.profit_at_risk:,.1f} of profit at "
-            f"risk ({PROFIT_UNIT}; {share:.0%} of all), {key_row.share_with_consent:.0%} "
+            f"{key_row.mean_decline_probability:.3f}, {key_row.profit_at_risk:,.2f} of profit at "
+            f"risk ({PROFIT_UNIT}; {share:.0%} of all), {key_row.share_with_consent:.1%} "
             f"consented to marketing. Top categories: {key_row.top_categories}. "
             f"Offers: {key_row.top_offers}."
         )
@@ -457,9 +457,9 @@ def render_page(data: ReportData) -> str:
                     [
                         row.segment,
                         f"{row.customers:,}",
-                        f"{row.mean_decline_probability:.2f}",
-                        f"{row.profit_at_risk:,.1f}",
-                        f"{row.share_with_consent:.0%}",
+                        f"{row.mean_decline_probability:.3f}",
+                        f"{row.profit_at_risk:,.2f}",
+                        f"{row.share_with_consent:.1%}",
                         row.top_offers,
                     ]
                     for row in data.summary.itertuples()
