@@ -78,8 +78,14 @@ def export_campaigns(
             shutil.rmtree(leftover, ignore_errors=True)  # what a killed export left
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
         try:
-            written = _write_lists(warehouse, staging, file_format)
-            _write_manifest(warehouse, staging, written, file_format)
+            # One read-only connection for the lists and the manifest: both describe the same
+            # build, even if a new one is published meanwhile.
+            connection = duckdb.connect(str(warehouse), read_only=True)
+            try:
+                written = _write_lists(connection, staging, file_format)
+                _write_manifest(connection, staging, written, file_format)
+            finally:
+                connection.close()
             _sync_folder(staging)
             _swap_in(staging, out_dir)
         finally:
@@ -87,58 +93,55 @@ def export_campaigns(
     return [ExportedList(path=out_dir / item.path.name, rows=item.rows) for item in written]
 
 
-def _write_lists(warehouse: Path, folder: Path, file_format: str) -> list[ExportedList]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        offers = [
-            code
-            for (code,) in connection.execute(
-                "select distinct offer_code from marts.campaign_contacts order by offer_code"
-            ).fetchall()
-        ]
-        written = [
-            _copy(
-                connection,
-                f"select {CONTACT_COLUMNS} from marts.campaign_contacts "
-                f"where offer_code = {_literal(code)} order by contact_priority",
-                folder / f"campaign_{_file_stem(code)}.{file_format}",
-                file_format,
-            )
-            for code in offers
-        ]
-        written.append(
-            _copy(
-                connection,
-                f"select {SITE_COLUMNS} from marts.site_offers order by offer_code, customer_id",
-                folder / f"site_offers.{file_format}",
-                file_format,
-            )
+def _write_lists(
+    connection: duckdb.DuckDBPyConnection, folder: Path, file_format: str
+) -> list[ExportedList]:
+    offers = [
+        code
+        for (code,) in connection.execute(
+            "select distinct offer_code from marts.campaign_contacts order by offer_code"
+        ).fetchall()
+    ]
+    written = [
+        _copy(
+            connection,
+            f"select {CONTACT_COLUMNS} from marts.campaign_contacts "
+            f"where offer_code = {_literal(code)} order by contact_priority",
+            folder / f"campaign_{_file_stem(code)}.{file_format}",
+            file_format,
         )
-        return written
-    finally:
-        connection.close()
+        for code in offers
+    ]
+    written.append(
+        _copy(
+            connection,
+            f"select {SITE_COLUMNS} from marts.site_offers order by offer_code, customer_id",
+            folder / f"site_offers.{file_format}",
+            file_format,
+        )
+    )
+    return written
 
 
 def _write_manifest(
-    warehouse: Path, folder: Path, written: list[ExportedList], file_format: str
+    connection: duckdb.DuckDBPyConnection,
+    folder: Path,
+    written: list[ExportedList],
+    file_format: str,
 ) -> None:
     """manifest.json: the build the lists come from, and each file with its rows and SHA-256."""
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        columns = {
-            name
-            for (name,) in connection.execute(
-                "select column_name from duckdb_columns() "
-                "where schema_name = 'marts' and table_name = 'build_runs'"
-            ).fetchall()
-        }
-        month = ", cast(export_month as varchar)" if "export_month" in columns else ""
-        run = connection.execute(
-            f"select run_id, cast(finished_at as varchar){month} from marts.build_runs "
-            "order by finished_at desc limit 1"
-        ).fetchone()
-    finally:
-        connection.close()
+    columns = {
+        name
+        for (name,) in connection.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = 'marts' and table_name = 'build_runs'"
+        ).fetchall()
+    }
+    month = ", cast(export_month as varchar)" if "export_month" in columns else ""
+    run = connection.execute(
+        f"select run_id, cast(finished_at as varchar){month} from marts.build_runs "
+        "order by finished_at desc limit 1"
+    ).fetchone()
     manifest: dict[str, object] = {
         "build_run_id": run[0] if run else None,
         "build_finished_at": run[1] if run else None,
