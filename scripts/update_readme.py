@@ -72,7 +72,7 @@ def key_segment_story(warehouse: Path) -> str:
     value_cut = "the median" if quantile == 0.5 else f"the {quantile:.0%} quantile"
     chosen_by = (
         f"chosen by the one-standard-error rule: the first candidate, simplest first, within "
-        f"{choice.standard_error:.3f} of the best mean ({choice.best} {choice.best_mean:.3f})"
+        f"{choice.standard_error:.4f} of the best mean ({choice.best} {choice.best_mean:.4f})"
         if choice and choice.chosen != choice.best
         else "chosen by the one-standard-error rule, with the best mean"
     )

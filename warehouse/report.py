@@ -250,7 +250,7 @@ def plot_candidates(data: ReportData) -> plt.Figure:
         choice.best_mean,
         color="#f5b7b1",
         alpha=0.5,
-        label=f"within one standard error of the best (≥ {choice.threshold:.3f})",
+        label=f"within one standard error of the best (≥ {choice.threshold:.4f})",
     )
     colours = ["#c0392b" if chosen else "#34495e" for chosen in cv.is_chosen.astype(bool)]
     axis.errorbar(cv["mean"], positions, xerr=cv["std"], fmt="none", ecolor="#7f8c8d", capsize=4)
@@ -260,7 +260,7 @@ def plot_candidates(data: ReportData) -> plt.Figure:
     for position, row in zip(positions, cv.itertuples(), strict=True):
         # the value right of the plot, on its candidate's line: nothing near the title
         axis.annotate(
-            f"{row.mean:.3f}" + (" chosen" if row.is_chosen else ""),
+            f"{row.mean:.4f}" + (" chosen" if row.is_chosen else ""),
             xy=(1.01, position),
             xycoords=("axes fraction", "data"),
             va="center",
@@ -586,16 +586,16 @@ def _choice_text(data: ReportData) -> str:
     order = ", ".join(choice.table.candidate)
     rule = (
         f"The candidates were compared in this order, simplest and cheapest to score first: "
-        f"{order}. The best mean ROC-AUC was {choice.best}'s, {choice.best_mean:.3f}; its "
-        f"standard error (fold spread ÷ √folds) is {choice.standard_error:.3f}, so every "
-        f"candidate at {choice.threshold:.3f} or more is as good as the folds can tell "
+        f"{order}. The best mean ROC-AUC was {choice.best}'s, {choice.best_mean:.4f}; its "
+        f"standard error (fold spread ÷ √folds) is {choice.standard_error:.4f}, so every "
+        f"candidate at {choice.threshold:.4f} or more is as good as the folds can tell "
         "(the one-standard-error rule)"
     )
     if choice.chosen == choice.best:
         return f"{rule}; {choice.best} is the first of them in that order, so it is chosen."
     chosen_mean = float(choice.table.loc[choice.table.candidate == choice.chosen, "mean"].iloc[0])
     return (
-        f"{rule}. {choice.chosen} ({chosen_mean:.3f}) is the first of them in that order, so "
+        f"{rule}. {choice.chosen} ({chosen_mean:.4f}) is the first of them in that order, so "
         f"it is chosen over {choice.best}: a difference the folds cannot tell from noise does "
         "not buy a model that is slower to score or harder to explain."
     )

@@ -145,8 +145,8 @@ def test_the_report_says_why_the_chosen_candidate_won(report: Path, demo_build: 
     text = page_text(report)
     assert first_within[0] == chosen, "the one-standard-error rule picks the first one within"
     assert "one-standard-error rule" in text
-    assert f"at {threshold:.3f} or more" in text
-    assert f"The best mean ROC-AUC was {best[0]}'s, {best[1]:.3f}" in text
+    assert f"at {threshold:.4f} or more" in text
+    assert f"The best mean ROC-AUC was {best[0]}'s, {best[1]:.4f}" in text
 
 
 def test_the_report_labels_each_evaluation_it_shows(report: Path, demo_build: Build):
