@@ -26,7 +26,8 @@ install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml requirements/constraints.txt
 	@test -n "$(filter $(SUPPORTED),$(PYTHON_VERSION))" || \
-		{ echo "oneclick needs Python 3.11, 3.12 or 3.13; $(PYTHON) is '$(PYTHON_VERSION)'"; exit 1; }
+		{ echo "oneclick needs Python 3.11, 3.12 or 3.13; $(PYTHON) is '$(PYTHON_VERSION)'" \
+			"(with pyenv: PYTHON=\$$(pyenv root)/versions/3.13.0/bin/python3.13)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(0 if v == "$(PYTHON_VERSION)" else "$(VENV) has Python " + v + ", not $(PYTHON_VERSION): give another VENV=")'
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev]'
