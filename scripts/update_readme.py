@@ -15,8 +15,11 @@ import re
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from warehouse.campaigns import segment_markdown
+from warehouse.paths import DBT_PROJECT_DIR
+from warehouse.report import candidate_choice
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FLAGS = {
@@ -61,26 +64,39 @@ def key_segment_story(warehouse: Path) -> str:
         candidate = connection.execute(
             "select chosen_candidate from marts.model_registry where is_current"
         ).fetchone()[0]
+        choice = candidate_choice(connection.execute("select * from marts.model_metrics").df())
     finally:
         connection.close()
+    settings = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"]
+    quantile = settings["high_value_profit_quantile"]
+    value_cut = "the median" if quantile == 0.5 else f"the {quantile:.0%} quantile"
+    chosen_by = (
+        f"chosen by the one-standard-error rule: the first candidate, simplest first, within "
+        f"{choice.standard_error:.4f} of the best mean ({choice.best} {choice.best_mean:.4f})"
+        if choice and choice.chosen != choice.best
+        else "chosen by the one-standard-error rule, with the best mean"
+    )
     behaviours = ", ".join(
         f"{label} {flags[2 * index]:.0%} (all customers: {flags[2 * index + 1]:.0%})"
         for index, label in enumerate(FLAGS.values())
     )
     return (
         f"The segment that matters most is **`high_risk_high_value`**: customers likely to buy "
-        f"less (probability ≥ 0.5) whose profit is above the median. On the real data it holds "
+        f"less (probability ≥ {settings['high_risk_min_probability']}, the "
+        f"`high_risk_min_probability` var) whose profit is at least {value_cut} of the scored "
+        f"customers' (the `high_value_profit_quantile` var). On the real data it holds "
         f"**{customers:,} of {total_customers:,} customers** with a mean decline probability of "
-        f"{mean_risk:.2f}, and **{at_risk / total_at_risk:.0%} of all profit at risk** "
-        f"({at_risk:,.1f} of {total_at_risk:,.1f} a month). {consent:.0%} of them consented to "
+        f"{mean_risk:.3f}, and **{at_risk / total_at_risk:.0%} of all profit at risk** "
+        f"({at_risk:,.2f} of {total_at_risk:,.2f} a month, in the export's units). "
+        f"{consent:.1%} of them consented to "
         f"marketing, so the rest can only be reached on the site. What sets them apart: "
         f"{behaviours}. Their favourite categories: {categories}. Offers chosen by the rule "
         f"table: {offers}.\n\n"
         f"Find them with `select * from marts.customer_segments where segment = "
         f"'high_risk_high_value' order by profit_at_risk desc`, or in `marts.segment_summary` "
         f"(`is_key_segment`).\n\n"
-        f"_Model: {candidate} (version `{version}`), repeated-CV ROC-AUC "
-        f"{metrics['repeated_cv:roc_auc']:.3f}, out-of-fold ROC-AUC "
+        f"_Model: {candidate} (version `{version}`), {chosen_by}; repeated-CV ROC-AUC "
+        f"{metrics['repeated_cv:roc_auc']:.3f}, out-of-fold ROC-AUC (mean of the folds) "
         f"{metrics['out_of_fold:roc_auc']:.3f}, Brier {metrics['out_of_fold:brier']:.3f}. "
         f"Build `{run_id}` of `{Path(raw_folder).name}/`; written by `make readme`._"
     )

@@ -9,7 +9,13 @@ import traceback
 from pathlib import Path
 
 from warehouse.build import BuildFailedError, build_warehouse
-from warehouse.campaigns import FORMATS, export_campaigns, segment_markdown
+from warehouse.campaigns import (
+    FORMATS,
+    MANIFEST,
+    ExportFolderError,
+    export_campaigns,
+    segment_markdown,
+)
 from warehouse.docs import DocsError, write_docs
 from warehouse.errors import (
     BUG_REPORT,
@@ -21,11 +27,18 @@ from warehouse.errors import (
     EnvironmentFault,
 )
 from warehouse.months import MonthError, parse_month
-from warehouse.paths import DEFAULT_WAREHOUSE, demo_months, latest_demo_month
+from warehouse.paths import (
+    DEFAULT_WAREHOUSE_RELATIVE,
+    WAREHOUSE_ENV,
+    default_warehouse,
+    demo_months,
+    latest_demo_month,
+)
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
 from warehouse.report import write_report
 from warehouse.settings import SettingsError, parse_value
+from warehouse.shell import read_only_shell_command
 from warehouse.summary import current_model_path, describe
 
 
@@ -108,7 +121,10 @@ def _parser() -> argparse.ArgumentParser:
         "sharply against the published warehouse (the audit stops such a build otherwise)",
     )
     build.add_argument(
-        "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for dbt and DuckDB (default: $ONECLICK_THREADS if set, else all cores)",
     )
     build.set_defaults(handler=_build)
 
@@ -120,9 +136,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_warehouse_argument(export)
     export.add_argument(
-        "--out", type=Path, default=None, help="folder (default: exports/ beside the warehouse)"
+        "--out",
+        type=Path,
+        default=None,
+        help="folder, replaced whole by each export (default: exports/ beside the warehouse)",
     )
-    export.add_argument("--format", choices=FORMATS, default="csv", help="file format")
+    export.add_argument(
+        "--format", choices=FORMATS, default="csv", help="file format (default: %(default)s)"
+    )
     export.set_defaults(handler=_export)
 
     demo = commands.add_parser(
@@ -134,7 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_warehouse_argument(demo)
     demo.add_argument(
-        "--threads", type=int, default=None, help="threads for dbt and DuckDB (default: all cores)"
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for dbt and DuckDB (default: $ONECLICK_THREADS if set, else all cores)",
     )
     demo.set_defaults(handler=_demo)
 
@@ -175,8 +199,9 @@ def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
         type=Path,
-        default=DEFAULT_WAREHOUSE,
-        help=f"the DuckDB file (default: {_shown(DEFAULT_WAREHOUSE)})",
+        default=default_warehouse(),
+        help=f"the DuckDB file (default: ${WAREHOUSE_ENV} if set, else "
+        f"{DEFAULT_WAREHOUSE_RELATIVE} under the current folder)",
     )
 
 
@@ -225,15 +250,22 @@ def _build(arguments: argparse.Namespace) -> int:
     )
     for line in describe(result.warehouse):
         print(line)
-    print(f"\nOpen it read-only, as BI tools do: duckdb -readonly {_shown(result.warehouse)}")
+    shell = read_only_shell_command(result.warehouse, _shown(result.warehouse))
+    print(f"\nOpen it read-only, as BI tools do: {shell}")
     return 0
 
 
 def _export(arguments: argparse.Namespace) -> int:
     warehouse = _published(arguments.warehouse)
     out_dir = arguments.out or warehouse.parent / "exports"
-    for exported in export_campaigns(warehouse, out_dir, arguments.format):
-        print(f"  {_shown(exported.path):<60} {exported.rows:>8,} rows")
+    try:
+        exported = export_campaigns(warehouse, out_dir, arguments.format)
+    except ExportFolderError as error:
+        print(f"oneclick: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for item in exported:
+        print(f"  {_shown(item.path):<60} {item.rows:>8,} rows")
+    print(f"  {_shown(Path(out_dir) / MANIFEST):<60} the build, and rows and SHA-256 per file")
     return 0
 
 

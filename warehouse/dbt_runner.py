@@ -128,7 +128,7 @@ def run_dbt(
         **os.environ,
         "ONECLICK_WAREHOUSE_PATH": str(warehouse_path),
         "ONECLICK_PUBLISHED_WAREHOUSE": str(published_path),
-        "ONECLICK_THREADS": str(threads or os.cpu_count() or 1),
+        "ONECLICK_THREADS": str(threads or _threads_from_environment() or os.cpu_count() or 1),
         "DBT_PARTIAL_PARSE": "true",
         **(extra_env or {}),
     }
@@ -164,6 +164,12 @@ def run_dbt(
     run.elapsed_seconds = time.monotonic() - started
     run.results = _read_run_results(target_path)
     return run
+
+
+def _threads_from_environment() -> int | None:
+    """$ONECLICK_THREADS when it is a positive whole number (a scheduler may set it)."""
+    text = os.environ.get("ONECLICK_THREADS", "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def _die_with_parent() -> None:

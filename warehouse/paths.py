@@ -1,17 +1,42 @@
-"""Where things are: the repository's folders, the embedded demo data, the default warehouse."""
+"""Where things are: the dbt project, the embedded demo data, the default warehouse.
+
+oneclick runs from a checkout of the repository (``make install``, an editable install) or from
+an installed wheel (``pip install .``, ``pipx install .``). The repository keeps the dbt project
+at its top, ``dbt_project/``; the wheel ships it inside the package, as
+``warehouse/dbt_project/``. Either way the project is only read: what a build writes goes beside
+the warehouse file (:func:`work_dir`, :func:`models_dir`), and the default warehouse is under the
+folder the command runs in, never inside the environment.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+_INSTALLED_DBT_PROJECT_DIR = PACKAGE_DIR / "dbt_project"
+DBT_PROJECT_DIR = (
+    _INSTALLED_DBT_PROJECT_DIR
+    if (_INSTALLED_DBT_PROJECT_DIR / "dbt_project.yml").is_file()
+    else REPO_ROOT / "dbt_project"
+)
 # The embedded demo exports, one folder per month (YYYY-MM), as the shop sends them.
 DEMO_DATA_DIR = PACKAGE_DIR / "demo_data"
-DEFAULT_WAREHOUSE = PACKAGE_DIR / "oneclick.duckdb"
 # Beside the real data: ../shared/data/practicum, next to the repository.
 SHARED_PRACTICUM_DIR = REPO_ROOT.parent / "shared" / "data" / "practicum"
+
+# The published warehouse when --warehouse is not given: $ONECLICK_WAREHOUSE, else this path
+# under the current folder (so `make run` in the repository writes warehouse/oneclick.duckdb).
+WAREHOUSE_ENV = "ONECLICK_WAREHOUSE"
+DEFAULT_WAREHOUSE_RELATIVE = Path("warehouse") / "oneclick.duckdb"
+
+
+def default_warehouse() -> Path:
+    """``$ONECLICK_WAREHOUSE`` if set, else ``./warehouse/oneclick.duckdb``; absolute."""
+    configured = os.environ.get(WAREHOUSE_ENV, "").strip()
+    path = Path(configured).expanduser() if configured else DEFAULT_WAREHOUSE_RELATIVE
+    return Path.cwd() / path
 
 
 def work_dir(warehouse: Path) -> Path:

@@ -25,7 +25,7 @@ import warehouse.line_map
 from scripts.generate_demo_data import generate
 from warehouse.dbt_runner import dbt_executable
 from warehouse.line_map import Misfit, first_misfit, line_offsets, physical_line
-from warehouse.paths import DBT_PROJECT_DIR, DEMO_DATA_DIR
+from warehouse.paths import DBT_PROJECT_DIR, demo_months
 
 CUSTOMERS = 200_000  # market_file.csv about 24 MB, market_money.csv about 28 MB
 STAGING = {
@@ -286,9 +286,10 @@ def test_a_blank_line_and_a_quoted_line_break_move_the_records_after_them(tmp_pa
 
 
 def test_exports_without_blank_lines_or_quotes_need_no_map():
-    for export in ("market_file", "market_money", "market_time"):
-        assert line_offsets(DEMO_DATA_DIR / f"{export}.csv", ",") == []
-    assert line_offsets(DEMO_DATA_DIR / "money.csv", ";") == []
+    for month in demo_months():
+        for export in ("market_file", "market_money", "market_time"):
+            assert line_offsets(month / f"{export}.csv", ",") == []
+        assert line_offsets(month / "money.csv", ";") == []
 
 
 @pytest.mark.real_data

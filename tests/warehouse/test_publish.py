@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import venv
 from pathlib import Path
 
 import duckdb
@@ -141,15 +140,38 @@ def test_odd_paths_work_and_cannot_inject_sql(demo_build: Build, tmp_path: Path)
     assert query(build.warehouse, sql) == query(demo_build.warehouse, sql)
 
 
+def python_with_duckdb_1_wheels() -> str | None:
+    """A Python that DuckDB 1.0.0 has wheels for (CPython 3.7 to 3.12; its source package would
+    compile DuckDB for the better part of an hour): this one, else a 3.12 or 3.11 on PATH or
+    under pyenv."""
+    if sys.version_info[:2] <= (3, 12):
+        return sys.executable
+    pyenv_versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for version in ("3.12", "3.11"):
+        found = [shutil.which(f"python{version}")]
+        found += sorted(map(str, pyenv_versions.glob(f"{version}.*/bin/python{version}")))
+        for python in filter(None, found):
+            if subprocess.run([python, "-c", "pass"], capture_output=True).returncode == 0:
+                return python
+    return None
+
+
 @pytest.fixture(scope="session")
 def duckdb_1_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A separate environment with the oldest DuckDB 1.x, as a BI driver would bundle it."""
     cache = REPO_ROOT / ".cache" / f"duckdb-{OLDEST_DUCKDB_1}"
     python = cache / "bin" / "python"
     if not python.exists():
-        venv.create(cache, with_pip=True, clear=True)
+        base = python_with_duckdb_1_wheels()
+        if base is None:
+            pytest.skip(
+                f"DuckDB {OLDEST_DUCKDB_1} has wheels for Python 3.7 to 3.12 only, and no such "
+                "Python is on this machine"
+            )
+        subprocess.run([base, "-m", "venv", "--clear", cache], check=True, capture_output=True)
+        wheel_only = ["--quiet", "--only-binary=:all:", f"duckdb=={OLDEST_DUCKDB_1}"]
         installed = subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", f"duckdb=={OLDEST_DUCKDB_1}"],
+            [python, "-m", "pip", "install", *wheel_only],
             capture_output=True,
             text=True,
             check=False,

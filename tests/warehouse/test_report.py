@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -10,10 +11,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib.image
+import matplotlib.pyplot as plt
+import matplotlib.text
+import numpy as np
 import pytest
+import yaml
+from sklearn.metrics import roc_auc_score
 
-from tests.conftest import Build
-from tests.support import query, run_oneclick
+from models_ml.candidates import CANDIDATES
+from tests.conftest import Build, build_or_fail
+from tests.support import query, read_rows, run_oneclick, write_rows
+from warehouse import report as report_module
+from warehouse.exports import LABEL_COLUMN
+from warehouse.paths import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +118,133 @@ def test_the_report_tells_which_build_it_is_about(report: Path, demo_build: Buil
 
     page = report.read_text(encoding="utf-8")
     assert run_id in page and version in page
+
+
+def page_text(page: Path) -> str:
+    """The page's text as a reader sees it (tags dropped, entities decoded, spaces collapsed)."""
+    text = re.sub(r"<style>.*?</style>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def test_the_report_says_why_the_chosen_candidate_won(report: Path, demo_build: Build):
+    rows = query(
+        demo_build.warehouse,
+        "select candidate, mean, std, n_folds from marts.model_metrics "
+        "where evaluation = 'repeated_cv' and metric = 'roc_auc'",
+    )
+    (chosen,) = query(
+        demo_build.warehouse, "select chosen_candidate from marts.model_registry where is_current"
+    )[0]
+    best = max(rows, key=lambda row: row[1])
+    threshold = best[1] - best[2] / np.sqrt(best[3])
+    order = [known.name for known in CANDIDATES]
+    first_within = min(
+        (row for row in rows if row[1] >= threshold), key=lambda row: order.index(row[0])
+    )
+
+    text = page_text(report)
+    assert first_within[0] == chosen, "the one-standard-error rule picks the first one within"
+    assert "one-standard-error rule" in text
+    assert f"at {threshold:.4f} or more" in text
+    assert f"The best mean ROC-AUC was {best[0]}'s, {best[1]:.4f}" in text
+
+
+def test_the_report_labels_each_evaluation_it_shows(report: Path, demo_build: Build):
+    scores = query(
+        demo_build.warehouse,
+        "select activity_declined, decline_probability from marts.customer_scores "
+        "where is_out_of_fold and activity_declined is not null",
+    )
+    pooled = roc_auc_score([row[0] for row in scores], [row[1] for row in scores])
+    (fold_mean,) = query(
+        demo_build.warehouse,
+        "select mean from marts.model_metrics "
+        "where is_chosen and evaluation = 'out_of_fold' and metric = 'roc_auc'",
+    )[0]
+
+    text = page_text(report)
+    # the curve's area is the pooled evaluation's, the table's out-of-fold one is a mean of folds
+    assert re.search(rf"every out-of-fold probability pooled .*? {pooled:.3f}", text)
+    folds = r"out of fold on another split, \d+ folds \(mean ± std\)"
+    assert re.search(rf"{folds} {fold_mean:.3f}", text)
+    assert "per month, in the export's units" in text
+
+
+def test_the_report_says_which_revenues_the_outlier_rule_replaced(report: Path, demo_build: Build):
+    replaced = query(
+        demo_build.warehouse,
+        "select customer_id from intermediate.int_revenues_outliers_replaced "
+        "where is_revenue_replaced",
+    )
+    threshold = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"][
+        "revenue_outlier_threshold"
+    ]
+
+    text = page_text(report)
+    assert replaced, "the demo data has an outlier revenue"
+    assert f"a monthly revenue above {threshold:,.0f}" in text
+    assert f"It replaced {len(replaced):,} revenue" in text
+    assert all(str(row[0]) in text for row in replaced)
+
+
+def test_no_plot_has_text_over_its_title(demo_build: Build):
+    data = report_module.read_report_data(demo_build.warehouse)
+    plots = [
+        report_module.plot_scope,
+        report_module.plot_candidates,
+        report_module.plot_roc,
+        report_module.plot_calibration,
+        report_module.plot_importance,
+        report_module.plot_segments,
+        report_module.plot_key_segment,
+    ]
+    with plt.rc_context(report_module.PLOT_STYLE):
+        for plot in plots:
+            figure = plot(data)
+            try:
+                renderer = figure.canvas.get_renderer()
+                for axis in figure.axes:
+                    title = axis.title.get_window_extent(renderer)
+                    texts = [
+                        text
+                        for text in figure.findobj(matplotlib.text.Text)
+                        if text is not axis.title and text.get_visible() and text.get_text()
+                    ]
+                    overlapping = [
+                        text.get_text()
+                        for text in texts
+                        if text.get_window_extent(renderer).overlaps(title)
+                    ]
+                    assert overlapping == [], f"{plot.__name__}: {overlapping} over the title"
+            finally:
+                plt.close(figure)
+
+
+def test_a_report_of_a_saved_model_on_unlabelled_exports_says_its_metrics_are_from_training(
+    demo_build: Build, tmp_path: Path
+):
+    raw = tmp_path / "unlabelled"
+    shutil.copytree(demo_build.raw, raw)
+    header, *rows = read_rows(raw / "market_file.csv")
+    label = header.index(LABEL_COLUMN)
+    write_rows(
+        raw / "market_file.csv",
+        [header[:label] + header[label + 1 :]] + [row[:label] + row[label + 1 :] for row in rows],
+    )
+    model = ("--model", demo_build.model_path)
+    scored = build_or_fail(raw, tmp_path / "wh" / "oneclick.duckdb", *model)
+    out = tmp_path / "report"
+    result = run_oneclick("report", "--warehouse", scored.warehouse, "--out", out)
+    assert result.returncode == 0, result.stderr
+    (trained_at,) = query(
+        scored.warehouse, "select trained_at from marts.model_registry where is_current"
+    )[0]
+
+    text = page_text(out / "index.html")
+    assert "This build scored the customers with a saved model" in text
+    assert f"trained on {str(trained_at)[:19]} UTC" in text
+    assert "at training" in text and "These exports have no labels" in text
+    assert "This build trained the model" not in text
 
 
 @needs_chromium

@@ -74,10 +74,24 @@ def test_the_summary_reconciles_with_the_detail(demo_build: Build):
 
     assert len(summary) == 4
     for segment, customers, profit, at_risk, mean_risk in summary:
+        # the summary rounds profits to 2 decimals and probabilities to 3 (see its column docs)
         assert customers == detail[segment][0]
-        assert profit == pytest.approx(detail[segment][1])
-        assert at_risk == pytest.approx(detail[segment][2])
-        assert mean_risk == pytest.approx(detail[segment][3])
+        assert profit == pytest.approx(detail[segment][1], abs=0.005)
+        assert at_risk == pytest.approx(detail[segment][2], abs=0.005)
+        assert mean_risk == pytest.approx(detail[segment][3], abs=0.0005)
+
+
+def test_the_summary_comes_back_in_segment_order_and_rounded(demo_build: Build):
+    rows = query(
+        demo_build.warehouse,
+        "select segment_rank, mean_decline_probability, total_profit, mean_profit, "
+        "profit_at_risk, share_with_consent from marts.segment_summary",
+    )
+
+    assert [row[0] for row in rows] == [1, 2, 3, 4]
+    for _rank, mean_risk, total, mean, at_risk, consent in rows:
+        assert mean_risk == round(mean_risk, 3) and consent == round(consent, 3)
+        assert total == round(total, 2) and mean == round(mean, 2) and at_risk == round(at_risk, 2)
 
 
 def test_the_key_segment_is_easy_to_find(demo_build: Build):

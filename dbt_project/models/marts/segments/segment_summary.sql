@@ -2,7 +2,9 @@
 
 -- Per segment: its size, mean risk, profit, profit at risk (Σ probability × profit), the three
 -- most common favourite categories and offers, and the share of customers who may be contacted.
--- A view over marts.customer_segments, so it always agrees with the detail.
+-- A view over marts.customer_segments, so it always agrees with the detail. It comes back in
+-- segment_rank order (the view ends with an order by); shares and probabilities are rounded to
+-- 3 decimals, profits to 2 (the export's profit has 2), so a BI tool shows them as they are.
 
 with
 
@@ -96,11 +98,11 @@ final as (
         end as segment_rank,
         summarised.segment = 'high_risk_high_value' as is_key_segment,
         summarised.customers,
-        summarised.mean_decline_probability,
-        summarised.total_profit,
-        summarised.mean_profit,
-        summarised.profit_at_risk,
-        summarised.share_with_consent,
+        round(summarised.mean_decline_probability, 3) as mean_decline_probability,
+        round(summarised.total_profit, 2) as total_profit,
+        round(summarised.mean_profit, 2) as mean_profit,
+        round(summarised.profit_at_risk, 2) as profit_at_risk,
+        round(summarised.share_with_consent, 3) as share_with_consent,
         top_categories.top_categories,
         top_offers.top_offers
     from summarised
@@ -110,3 +112,4 @@ final as (
 )
 
 select * from final
+order by segment_rank
