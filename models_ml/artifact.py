@@ -1,8 +1,10 @@
 """A trained model on disk: the fitted estimator with everything needed to trust and reuse it.
 
 Saved with joblib as ``<directory>/<version>.joblib``. The version is derived from the training
-data's fingerprint, the training settings and the library versions, so the same data trains the
-same model under the same name. :func:`validate_frame` refuses data the model cannot score.
+data's fingerprint, the training settings, every compared setting's parameters and the library
+versions, so the same data trains the same model under the same name — and since all of these
+are known before training, :func:`train_or_reuse` reuses a saved model of that version instead
+of training it again. :func:`validate_frame` refuses data the model cannot score.
 """
 
 from __future__ import annotations
@@ -19,13 +21,24 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from models_ml.candidates import CANDIDATES, params_text
+from models_ml.candidates import CANDIDATES, affordable_candidates, pipeline
 from models_ml.config import TrainingConfig
 from models_ml.features import CATEGORICAL_FEATURES, FEATURES, ID_COLUMN, NUMERIC_FEATURES
-from models_ml.train import Progress, TrainedModel, train_decline_model
+from models_ml.train import (
+    Progress,
+    TrainedModel,
+    data_fingerprint,
+    train_decline_model,
+    training_rows,
+)
 
 FORMAT = 1
 EXAMPLES = 5
+
+# How a build obtained its model (marts.model_registry.model_source).
+TRAINED = "trained"  # this build trained it
+REUSED = "reused"  # saved by an earlier build from the same training data and settings
+GIVEN = "given"  # named by `oneclick build --model PATH`
 
 
 class ModelMismatchError(ValueError):
@@ -61,16 +74,40 @@ def library_versions() -> dict[str, str]:
 
 def model_version(trained: TrainedModel) -> str:
     """``dm-<12 hex>``: the same data, settings and libraries give the same version."""
+    return planned_version(
+        trained.data_fingerprint, trained.config, sorted(trained.skipped_candidates)
+    )
+
+
+def planned_version(data: str, config: TrainingConfig, skipped: list[str]) -> str:
+    """The version a training will produce, known before it runs: a hash of the training data's
+    fingerprint, the settings, every compared setting's parameters (the grid's and the fixed
+    ones, e.g. a forest's 100 trees), the candidates left out and the library versions."""
     recipe = {
-        "data": trained.data_fingerprint,
-        "config": trained.config.as_dict(),
+        "data": data,
+        "config": config.as_dict(),
         "libraries": library_versions(),
-        "candidates": {c.name: [params_text(p) for p in c.grid] for c in CANDIDATES},
-        "skipped": sorted(trained.skipped_candidates),
+        "candidates": candidate_settings(config.seed),
+        "skipped": sorted(skipped),
         "format": FORMAT,
     }
     digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
     return f"dm-{digest[:12]}"
+
+
+def candidate_settings(seed: int) -> dict[str, list[str]]:
+    """Every setting the selection compares, with every parameter of its pipeline, as text."""
+    return {
+        candidate.name: [
+            json.dumps(
+                pipeline(candidate, params, seed).get_params(deep=True),
+                sort_keys=True,
+                default=lambda value: getattr(value, "__name__", type(value).__name__),
+            )
+            for params in candidate.grid
+        ]
+        for candidate in CANDIDATES
+    }
 
 
 def save_model(trained: TrainedModel, directory: Path, labelled_rows: int | None = None) -> Path:
@@ -175,16 +212,64 @@ def validate_frame(artifact: ModelArtifact, frame: pd.DataFrame) -> None:
         )
 
 
-def train_and_save(
+def train_or_reuse(
     frame: pd.DataFrame,
     directory: Path,
     labelled_rows: int | None = None,
     customers_to_score: int | None = None,
     config: TrainingConfig | None = None,
     progress: Progress | None = None,
-) -> ModelArtifact:
-    """Train on ``frame``'s labelled rows, save the model in ``directory`` and load it back."""
+) -> tuple[ModelArtifact, str]:
+    """The model for ``frame``'s labelled rows and how it was obtained (:data:`TRAINED` or
+    :data:`REUSED`).
+
+    Everything that decides the result is known before training (see :func:`planned_version`):
+    when ``directory`` holds a model of that version whose metadata matches this training, it
+    is the model training would produce, and it is reused. Otherwise the model is trained,
+    saved in ``directory`` (over a saved file that could not be used) and loaded back; a saved
+    file that cannot be read or does not match is never reused silently: ``progress`` says why.
+    """
+    config = config or TrainingConfig()
+    say = progress or (lambda _message: None)
+    rows = training_rows(frame)
+    _kept, skipped = affordable_candidates(len(rows), customers_to_score, config)
+    expected = {
+        "format": FORMAT,
+        "data_fingerprint": data_fingerprint(rows),
+        "training_rows": len(rows),
+        "labelled_rows": labelled_rows if labelled_rows is not None else len(rows),
+        "config": config.as_dict(),
+        "skipped_candidates": skipped,
+        "libraries": library_versions(),
+    }
+    expected["version"] = planned_version(expected["data_fingerprint"], config, sorted(skipped))
+    path = Path(directory) / f"{expected['version']}.joblib"
+    if path.exists():
+        saved, problem = _matching_saved_model(path, expected)
+        if saved is not None:
+            say(
+                f"reusing the saved model {saved.version} ({path}): trained "
+                f"{saved.metadata['trained_at']} on the same {len(rows):,} customers with the "
+                "same settings and libraries"
+            )
+            return saved, REUSED
+        say(f"not reusing the saved model {path}: {problem}; training it again")
     trained = train_decline_model(
         frame, config=config, progress=progress, customers_to_score=customers_to_score
     )
-    return load_model(save_model(trained, directory, labelled_rows=labelled_rows))
+    return load_model(save_model(trained, directory, labelled_rows=labelled_rows)), TRAINED
+
+
+def _matching_saved_model(
+    path: Path, expected: dict[str, object]
+) -> tuple[ModelArtifact | None, str]:
+    """The saved model at ``path`` if its metadata is ``expected``'s, else why not."""
+    try:
+        saved = load_model(path)
+    except Exception as error:  # whatever a damaged file raises (EOF, unpickling, zlib …)
+        reason = str(error).splitlines()[0] if str(error) else ""
+        return None, f"it cannot be read ({type(error).__name__}{': ' + reason if reason else ''})"
+    differing = [key for key, value in expected.items() if saved.metadata.get(key) != value]
+    if differing:
+        return None, f"its metadata does not match this training ({', '.join(differing)})"
+    return saved, ""

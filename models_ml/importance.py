@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.inspection import permutation_importance
+from sklearn.metrics import roc_auc_score
 
 from models_ml.features import FEATURES, source_feature
 
@@ -19,17 +19,54 @@ def permutation_drops(
     seed: int,
 ) -> pd.DataFrame:
     """ROC-AUC lost when each feature is shuffled, one row per feature and repeat. Meant for
-    rows the model did not train on (a held-out fold), where the drop is honest."""
-    result = permutation_importance(
-        model, features, target, scoring="roc_auc", n_repeats=repeats, random_state=seed, n_jobs=1
-    )
+    rows the model did not train on (a held-out fold), where the drop is honest.
+
+    The same shuffles and drops as ``sklearn.inspection.permutation_importance`` (scoring
+    ``roc_auc``; tests/models_ml checks it), but every shuffled copy of the rows is scored in one
+    prediction instead of one per feature and repeat: a forest's prediction costs about the same
+    for 200 rows as for 11,000, and the 55 calls of 18 features × 3 repeats were two thirds of
+    the out-of-fold evaluation's time.
+    """
+    orders = shuffled_orders(len(features), repeats, seed)
+    copies = [features]
+    for column in features.columns:
+        values = features[column].to_numpy()
+        for order in orders:
+            shuffled = features.copy()
+            shuffled[column] = values[order]
+            copies.append(shuffled)
+    scores = positive_scores(model, pd.concat(copies, ignore_index=True))
+    per_copy = scores.reshape(len(copies), len(features))
+    baseline = roc_auc_score(target, per_copy[0])
+    drops = baseline - np.array([roc_auc_score(target, copy) for copy in per_copy[1:]])
     return pd.DataFrame(
-        [
-            {"feature": feature, "repeat": repeat, "roc_auc_drop": float(drop)}
-            for feature, drops in zip(features.columns, result.importances, strict=True)
-            for repeat, drop in enumerate(drops)
-        ]
+        {
+            "feature": np.repeat(features.columns.to_numpy(), repeats),
+            "repeat": np.tile(np.arange(repeats), len(features.columns)),
+            "roc_auc_drop": drops.astype("float64"),
+        }
     )
+
+
+def shuffled_orders(rows: int, repeats: int, seed: int) -> list[np.ndarray]:
+    """The row order of a shuffled column in each repeat, as permutation_importance draws them:
+    one seed drawn from ``seed``; each repeat shuffles the previous repeat's column again."""
+    random_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
+    state = np.random.RandomState(random_seed)
+    shuffle, order, orders = np.arange(rows), np.arange(rows), []
+    for _repeat in range(repeats):
+        state.shuffle(shuffle)
+        order = order[shuffle]
+        orders.append(order)
+    return orders
+
+
+def positive_scores(model: BaseEstimator, features: pd.DataFrame) -> np.ndarray:
+    """What the ROC-AUC scorer ranks by: the decision function where there is one (a bare
+    classifier), else the probability of the positive label (a calibrated model)."""
+    if hasattr(model, "decision_function"):
+        return np.asarray(model.decision_function(features), dtype="float64")
+    return model.predict_proba(features)[:, 1]
 
 
 def importance_table(drops: pd.DataFrame) -> pd.DataFrame:

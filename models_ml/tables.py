@@ -22,8 +22,9 @@ CROSS_VALIDATION = "cross_validation"
 FINAL_MODEL = "final_model"
 
 
-def registry_rows(artifact: ModelArtifact, is_newly_trained: bool) -> pd.DataFrame:
-    """One row describing the model: version, file, when and on what it was trained, metrics."""
+def registry_rows(artifact: ModelArtifact, model_source: str) -> pd.DataFrame:
+    """One row describing the model: version, file, when and on what it was trained, metrics,
+    and how this build obtained it (``trained``, ``reused`` or ``given``: models_ml.artifact)."""
     metadata = artifact.metadata
     return pd.DataFrame(
         [
@@ -31,7 +32,7 @@ def registry_rows(artifact: ModelArtifact, is_newly_trained: bool) -> pd.DataFra
                 "model_version": artifact.version,
                 "artifact_path": str(artifact.path),
                 "trained_at": pd.Timestamp(metadata["trained_at"]).tz_convert(None),
-                "is_newly_trained": is_newly_trained,
+                "model_source": model_source,
                 "chosen_candidate": metadata["chosen_candidate"],
                 "chosen_params": json.dumps(metadata["chosen_params"], sort_keys=True),
                 "training_rows": metadata["training_rows"],
@@ -57,10 +58,11 @@ def score_rows(
     use_out_of_fold: bool,
     scored_at: datetime,
 ) -> pd.DataFrame:
-    """Every customer's decline probability. A customer the model trained on gets, where this
-    build trained the model, its out-of-fold probability instead of the model's own (which saw
-    its label); ``is_out_of_fold`` says whether the probability comes from a model that never
-    saw the customer's label."""
+    """Every customer's decline probability. A customer the model trained on gets, where the
+    model was trained on this build's training rows (``use_out_of_fold``: trained or reused),
+    its out-of-fold probability instead of the model's own (which saw its label);
+    ``is_out_of_fold`` says whether the probability comes from a model that never saw the
+    customer's label."""
     out_of_fold = (
         artifact.tables["out_of_fold"].set_index(ID_COLUMN)["decline_probability"]
         if use_out_of_fold

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
-from models_ml.artifact import ModelMismatchError, load_model, model_version, save_model
+from models_ml.artifact import (
+    REUSED,
+    TRAINED,
+    ModelMismatchError,
+    candidate_settings,
+    load_model,
+    model_version,
+    planned_version,
+    save_model,
+    train_or_reuse,
+)
+from models_ml.config import TrainingConfig
 from models_ml.predict import score_batches, score_frame
-from models_ml.tables import metric_rows, score_rows
-from tests.models_ml.conftest import synthetic_mart
+from models_ml.tables import metric_rows, registry_rows, score_rows
+from models_ml.train import data_fingerprint, training_rows
+from tests.models_ml.conftest import FAST, synthetic_mart
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +118,96 @@ def test_scores_use_out_of_fold_probabilities_for_training_customers(saved, trai
     assert not in_sample["is_out_of_fold"].any()
     evaluated = metric_rows(saved, in_sample)
     assert "this_export" not in set(evaluated["evaluation"])  # nothing honest to evaluate
+
+
+# Reusing a saved model: the version is known before training.
+
+
+def test_the_version_is_known_before_training(trained, mart):
+    rows = training_rows(mart)
+
+    assert planned_version(data_fingerprint(rows), FAST, []) == model_version(trained)
+    assert planned_version(data_fingerprint(rows), FAST, ["svc_rbf"]) != model_version(trained)
+
+
+def test_the_version_covers_every_parameter_of_the_compared_settings():
+    forest = json.loads(candidate_settings(seed=42)["random_forest"][0])
+
+    assert forest["estimator__n_estimators"] == 100  # fixed in the code, not in the grid
+    assert forest["estimator__min_samples_leaf"] == 3  # from the grid
+    assert forest["preprocess__categories__handle_unknown"] == "error"
+    assert candidate_settings(seed=1) != candidate_settings(seed=42)
+
+
+@pytest.fixture
+def saved_folder(trained, tmp_path):
+    """A folder holding the model of `trained`, as an earlier build saved it."""
+    save_model(trained, tmp_path)
+    return tmp_path
+
+
+def said_by(call):
+    messages = []
+    return call(messages.append), messages
+
+
+def test_a_saved_model_of_the_same_training_is_reused_without_training(saved_folder, trained, mart):
+    (artifact, source), said = said_by(
+        lambda progress: train_or_reuse(mart, saved_folder, config=FAST, progress=progress)
+    )
+
+    assert source == REUSED
+    assert artifact.version == model_version(trained)
+    assert artifact.path == saved_folder / f"{artifact.version}.joblib"
+    pd.testing.assert_frame_equal(artifact.tables["out_of_fold"], trained.out_of_fold)
+    assert [message.split()[0] for message in said] == ["reusing"]  # nothing was selected
+    assert str(artifact.path) in said[0]
+
+
+def test_changed_data_or_settings_train_a_new_model(saved_folder, trained, mart):
+    changed_label = mart.copy()
+    changed_label.loc[0, "activity_declined"] = 1 - changed_label.loc[0, "activity_declined"]
+    other_settings = TrainingConfig(**{**FAST.as_dict(), "importance_repeats": 3})
+
+    for frame, config in [(changed_label, FAST), (mart, other_settings)]:
+        artifact, source = train_or_reuse(frame, saved_folder, config=config)
+        assert source == TRAINED
+        assert artifact.version != model_version(trained)
+        assert artifact.path.parent == saved_folder
+
+
+def test_a_damaged_saved_model_is_trained_again_and_said_so(saved_folder, trained, mart):
+    path = saved_folder / f"{model_version(trained)}.joblib"
+    path.write_bytes(path.read_bytes()[:1000])  # a copy cut short
+
+    (artifact, source), said = said_by(
+        lambda progress: train_or_reuse(mart, saved_folder, config=FAST, progress=progress)
+    )
+
+    assert source == TRAINED and artifact.path == path
+    assert any("not reusing" in line and "cannot be read" in line for line in said)
+    assert load_model(path).version == model_version(trained)  # replaced by a sound file
+    pd.testing.assert_frame_equal(artifact.tables["out_of_fold"], trained.out_of_fold)
+
+
+def test_a_saved_model_whose_metadata_differ_is_trained_again_and_said_so(
+    saved_folder, trained, mart
+):
+    path = saved_folder / f"{model_version(trained)}.joblib"
+    payload = joblib.load(path)
+    payload["metadata"]["data_fingerprint"] = "0" * 64  # another model under this name
+    joblib.dump(payload, path)
+
+    (artifact, source), said = said_by(
+        lambda progress: train_or_reuse(mart, saved_folder, config=FAST, progress=progress)
+    )
+
+    assert source == TRAINED and artifact.path == path
+    assert any("does not match" in line and "data_fingerprint" in line for line in said)
+    assert load_model(path).metadata["data_fingerprint"] == trained.data_fingerprint
+
+
+def test_the_registry_row_says_how_the_model_was_obtained(saved):
+    row = registry_rows(saved, model_source=REUSED).iloc[0]
+
+    assert row["model_source"] == "reused" and row["model_version"] == saved.version

@@ -7,12 +7,21 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import get_scorer, roc_auc_score
+from sklearn.model_selection import RepeatedStratifiedKFold
 
 from models_ml.calibration import calibration_table
-from models_ml.candidates import CANDIDATES, calibrated_pipeline, candidate
+from models_ml.candidates import (
+    CANDIDATES,
+    calibrated_pipeline,
+    candidate,
+    params_text,
+    pipeline,
+)
 from models_ml.config import TrainingConfig
 from models_ml.features import feature_frame
+from models_ml.importance import permutation_drops
 from models_ml.selection import choose_setting, select_model
 from models_ml.train import TrainingDataError, predict_on_every_core, train_decline_model
 from tests.models_ml.conftest import FAST, synthetic_mart
@@ -28,6 +37,33 @@ def test_selection_scores_every_setting_on_the_same_repeated_folds(mart):
     assert chosen == choose_setting(selection.fold_scores)
     assert means[chosen] >= means.max() - 0.02
     assert set(selection.best_per_candidate()["candidate"]) == {c.name for c in CANDIDATES}
+
+
+def test_shared_preprocessing_scores_like_each_settings_own_pipeline(mart):
+    features, target = feature_frame(mart), mart["activity_declined"].to_numpy()
+    selection = select_model(features, target, FAST)
+    folds = list(
+        RepeatedStratifiedKFold(
+            n_splits=FAST.selection_splits, n_repeats=FAST.selection_repeats, random_state=FAST.seed
+        ).split(features, target)
+    )
+    scorer = get_scorer("roc_auc")
+
+    for compared in CANDIDATES:
+        params = compared.grid[-1]
+        own_pipeline = [
+            scorer(
+                pipeline(compared, params, FAST.seed).fit(features.iloc[train], target[train]),
+                features.iloc[test],
+                target[test],
+            )
+            for train, test in folds
+        ]
+        scores = selection.fold_scores
+        shared = scores[
+            (scores["candidate"] == compared.name) & (scores["params"] == params_text(params))
+        ].sort_values("fold")["roc_auc"]
+        assert list(shared) == own_pipeline, compared.name
 
 
 def _fold_scores(settings: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
@@ -178,3 +214,36 @@ def test_scoring_parallelises_the_forest_not_the_preprocessing(mart):
     pipelines = [calibrated.estimator for calibrated in model.calibrated_classifiers_]
     assert [p.named_steps["estimator"].n_jobs for p in pipelines] == [3] * len(pipelines)
     assert {p.named_steps["preprocess"].n_jobs for p in pipelines} == {None}
+
+
+@pytest.mark.parametrize("candidate", CANDIDATES, ids=lambda c: c.name)
+def test_permutation_drops_are_scikit_learns_permutation_importance(mart, candidate):
+    """The batched shuffles give exactly what sklearn.inspection.permutation_importance gives."""
+    features, target = feature_frame(mart), mart["activity_declined"].to_numpy()
+    model = calibrated_pipeline(candidate, candidate.grid[0], FAST).fit(
+        features.iloc[:300], target[:300]
+    )
+    held_out, held_out_target = features.iloc[300:], target[300:]
+
+    drops = permutation_drops(model, held_out, held_out_target, repeats=3, seed=7)
+    reference = permutation_importance(
+        model, held_out, held_out_target, scoring="roc_auc", n_repeats=3, random_state=7
+    )
+
+    assert list(drops["feature"].unique()) == list(features.columns)
+    assert list(drops["repeat"]) == [0, 1, 2] * len(features.columns)
+    np.testing.assert_array_equal(drops["roc_auc_drop"].to_numpy(), reference.importances.ravel())
+    assert drops["roc_auc_drop"].abs().max() > 0.01  # the shuffles did change something
+
+
+def test_a_bare_classifier_is_ranked_by_its_decision_function(mart):
+    svc = candidate("svc_rbf")
+    features, target = feature_frame(mart), mart["activity_declined"].to_numpy()
+    model = pipeline(svc, svc.grid[0], seed=0).fit(features.iloc[:300], target[:300])
+
+    drops = permutation_drops(model, features.iloc[300:], target[300:], repeats=2, seed=1)
+    reference = permutation_importance(
+        model, features.iloc[300:], target[300:], scoring="roc_auc", n_repeats=2, random_state=1
+    )
+
+    np.testing.assert_array_equal(drops["roc_auc_drop"].to_numpy(), reference.importances.ravel())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,50 @@ def test_training_twice_on_the_same_data_gives_identical_scores(demo_build: Buil
     )
 
     assert query(again.warehouse, sql) == query(demo_build.warehouse, sql)
+
+
+def test_a_second_build_of_the_same_export_reuses_the_model_and_a_changed_one_retrains(
+    demo_build: Build, tmp_path: Path
+):
+    # The demo build's published file and saved models, as a warehouse's first build left them.
+    warehouse = tmp_path / "warehouse" / "oneclick.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy2(demo_build.warehouse, warehouse)
+    shutil.copytree(demo_build.model_path.parent, warehouse.parent / "models")
+    scores_sql = (
+        "select customer_id, decline_probability, is_out_of_fold, score_source, model_version "
+        "from marts.customer_scores order by customer_id"
+    )
+    registry_sql = (
+        "select model_version, model_source, builds from marts.model_registry where is_current"
+    )
+    ((first_version, first_source, _builds),) = query(demo_build.warehouse, registry_sql)
+
+    second = build_or_fail(demo_build.raw, warehouse)
+
+    assert first_source == "trained"
+    assert query(warehouse, registry_sql) == [(first_version, "reused", 2)]
+    assert query(warehouse, scores_sql) == query(demo_build.warehouse, scores_sql)
+    assert "reusing the saved model" in second.stdout
+    assert "selecting among candidates" not in second.stdout
+
+    changed = tmp_path / "changed"
+    shutil.copytree(demo_build.raw, changed)
+    header, *rows = read_rows(changed / "market_file.csv")
+    pages = header.index("Страниц_за_визит")
+    rows[0][pages] = str(int(rows[0][pages]) + 1)
+    write_rows(changed / "market_file.csv", [header, *rows])
+
+    third = build_or_fail(changed, warehouse)
+
+    ((version, source, builds),) = query(warehouse, registry_sql)
+    assert (source, builds) == ("trained", 1) and version != first_version
+    assert "selecting among candidates" in third.stdout
+    assert query(
+        warehouse,
+        "select model_source from marts.model_registry where model_version = ?",
+        [first_version],
+    ) == [("reused",)]
 
 
 def split_exports(source: Path, held_back_share: float, train: Path, score: Path) -> set[int]:

@@ -16,6 +16,7 @@
         "features": "varchar",
         "libraries": "varchar",
         "skipped_candidates": "varchar",
+        "model_source": "varchar",
         "first_used_at": "timestamp",
         "last_used_at": "timestamp",
         "builds": "bigint",

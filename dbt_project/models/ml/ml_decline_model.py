@@ -1,10 +1,11 @@
-"""The model step: train the decline-risk model on ml_training_sample and save it, or take the
-saved model `oneclick build --model PATH` names; either way return its registry row. A thin shell
-around models_ml (dbt cannot unit-test Python models: tests/models_ml tests the package)."""
+"""The model step: train the decline-risk model on ml_training_sample and save it — or reuse the
+model an earlier build saved from the same training rows and settings — or take the saved model
+`oneclick build --model PATH` names; either way return its registry row. A thin shell around
+models_ml (dbt cannot unit-test Python models: tests/models_ml tests the package)."""
 
 from pathlib import Path
 
-from models_ml.artifact import load_model, train_and_save
+from models_ml.artifact import GIVEN, TRAINED, load_model, train_or_reuse
 from models_ml.tables import registry_rows
 
 
@@ -18,18 +19,19 @@ def model(dbt, session):
     saved_model = dbt.config.get("model_path")
     if saved_model:
         progress(f"scoring with the saved model {Path(saved_model).name}")
-        return registry_rows(load_model(Path(saved_model)), is_newly_trained=False)
+        return registry_rows(load_model(Path(saved_model)), model_source=GIVEN)
 
     sample = dbt.ref("ml_training_sample").df()
     customers, labelled = (
         dbt.ref("feature_mart").aggregate("count(*), count(activity_declined)").fetchone()
     )
-    artifact = train_and_save(
+    artifact, source = train_or_reuse(
         sample,
         Path(dbt.config.get("model_dir")),
         labelled_rows=labelled,
         customers_to_score=customers,
         progress=progress,
     )
-    progress(f"saved model {artifact.version} to {artifact.path}")
-    return registry_rows(artifact, is_newly_trained=True)
+    if source == TRAINED:
+        progress(f"saved model {artifact.version} to {artifact.path}")
+    return registry_rows(artifact, model_source=source)

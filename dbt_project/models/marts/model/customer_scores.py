@@ -3,7 +3,7 @@ batches by the model of this build (ml_decline_model). A thin shell around model
 
 from datetime import UTC, datetime
 
-from models_ml.artifact import load_model
+from models_ml.artifact import GIVEN, load_model
 from models_ml.predict import relation_batches
 from models_ml.tables import score_rows
 
@@ -15,6 +15,8 @@ def model(dbt, session):
     return score_rows(
         artifact,
         relation_batches(dbt.ref("feature_mart")),
-        use_out_of_fold=bool(registry["is_newly_trained"].iloc[0]),
+        # a model trained on this build's training rows (now or by an earlier build) has
+        # out-of-fold probabilities for them; one given with --model was trained on other data
+        use_out_of_fold=registry["model_source"].iloc[0] != GIVEN,
         scored_at=datetime.now(UTC),
     )

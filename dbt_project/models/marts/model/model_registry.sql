@@ -1,7 +1,8 @@
 -- Every model the warehouse has used, one row per version, carried from build to build (the
 -- published warehouse's registry, stg_published__model_registry): where the saved file is, what
--- it was trained on, how good it was, when it was first and last used. is_current marks the model
--- that scored this build.
+-- it was trained on, how good it was, when it was first and last used, and whether the last
+-- build that used it trained it or reused the saved file (model_source). is_current marks the
+-- model that scored this build.
 
 with
 
@@ -53,6 +54,7 @@ current_with_history as (
         current_model.features,
         current_model.libraries,
         current_model.skipped_candidates,
+        current_model.model_source,
         coalesce(previous_models.first_used_at, this_build.used_at) as first_used_at,
         this_build.used_at as last_used_at,
         coalesce(previous_models.builds, 0) + 1 as builds,
