@@ -32,7 +32,10 @@ from models_ml.train import (
     training_rows,
 )
 
-FORMAT = 1
+# 2: the model carries the reference distribution of its training features (drift check).
+FORMAT = 2
+# Formats this version loads: a format-1 model scores as before, with no drift check.
+READABLE_FORMATS = (1, 2)
 EXAMPLES = 5
 
 # How a build obtained its model (marts.model_registry.model_source).
@@ -134,6 +137,7 @@ def save_model(trained: TrainedModel, directory: Path, labelled_rows: int | None
         "config": trained.config.as_dict(),
         "skipped_candidates": trained.skipped_candidates,
         "libraries": library_versions(),
+        "reference_distribution": trained.reference_distribution,
         "summary": {
             "cv_roc_auc": trained.metric("repeated_cv", "roc_auc"),
             "oof_roc_auc": trained.metric("out_of_fold", "roc_auc"),
@@ -164,8 +168,11 @@ def load_model(path: Path) -> ModelArtifact:
         raise FileNotFoundError(f"no saved model at {path}")
     payload = joblib.load(path)
     metadata = payload.get("metadata", {}) if isinstance(payload, dict) else {}
-    if metadata.get("format") != FORMAT:
-        raise ModelMismatchError(f"{path} is not a oneclick model (format {FORMAT})")
+    if metadata.get("format") not in READABLE_FORMATS:
+        raise ModelMismatchError(
+            f"{path} is not a oneclick model of a format this version reads "
+            f"({', '.join(map(str, READABLE_FORMATS))})"
+        )
     saved, running = metadata["libraries"]["scikit-learn"], sklearn.__version__
     if saved.split(".")[:2] != running.split(".")[:2]:
         raise ModelMismatchError(

@@ -12,6 +12,7 @@ bins; common practice reads below 0.1 as stable, 0.1 to 0.25 as worth watching, 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -57,34 +58,49 @@ def reference_distribution(features: pd.DataFrame) -> dict[str, dict]:
     return reference
 
 
-def population_stability(reference: dict[str, dict], frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per feature: the PSI of ``frame`` against the reference, the rows compared, and
-    the bin that moved most (its label, reference share and current share)."""
+def population_stability(
+    reference: dict[str, dict], frames: pd.DataFrame | Iterable[pd.DataFrame]
+) -> pd.DataFrame:
+    """One row per feature: the PSI of the customers in ``frames`` (one frame, or batches of a
+    large table, counted as they come) against the reference, the customers compared, and the
+    bin that moved most (its label, reference share and current share)."""
+    batches = [frames] if isinstance(frames, pd.DataFrame) else frames
+    counts = {column: np.zeros(len(spec["shares"])) for column, spec in reference.items()}
+    customers = 0
+    for batch in batches:
+        customers += len(batch)
+        for column, spec in reference.items():
+            counts[column] += np.bincount(_bins(spec, batch[column]), minlength=len(counts[column]))
     rows = []
     for column, spec in reference.items():
         expected = np.asarray(spec["shares"], dtype="float64")
-        if spec["kind"] == "numeric":
-            edges = np.asarray(spec["edges"], dtype="float64")
-            bins = _numeric_bins(frame[column].astype("float64").to_numpy(), edges)
-            labels = _numeric_labels(edges)
-        else:
-            bins = _category_bins(frame[column], spec["levels"])
-            labels = [*spec["levels"], OTHER]
-        actual = _shares(bins, len(expected))
-        contributions = psi_terms(expected, actual)
+        actual = counts[column] / customers if customers else counts[column]
         moved = int(np.argmax(np.abs(actual - expected)))
         rows.append(
             {
                 "feature": column,
-                "psi": float(contributions.sum()),
+                "psi": float(psi_terms(expected, actual).sum()),
                 "bins": len(expected),
-                "customers": len(frame),
-                "most_moved_bin": labels[moved],
+                "customers": customers,
+                "most_moved_bin": _labels(spec)[moved],
                 "reference_share": float(expected[moved]),
                 "current_share": float(actual[moved]),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _bins(spec: dict, values: pd.Series) -> np.ndarray:
+    if spec["kind"] == "numeric":
+        edges = np.asarray(spec["edges"], dtype="float64")
+        return _numeric_bins(values.astype("float64").to_numpy(), edges)
+    return _category_bins(values, spec["levels"])
+
+
+def _labels(spec: dict) -> list[str]:
+    if spec["kind"] == "numeric":
+        return _numeric_labels(np.asarray(spec["edges"], dtype="float64"))
+    return [*spec["levels"], OTHER]
 
 
 def psi_terms(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:

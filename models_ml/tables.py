@@ -15,6 +15,7 @@ import pandas as pd
 
 from models_ml.artifact import ModelArtifact
 from models_ml.calibration import probability_scores
+from models_ml.drift import drift_status, population_stability
 from models_ml.features import ID_COLUMN, LABEL_COLUMN
 from models_ml.predict import score_frame
 
@@ -153,5 +154,35 @@ def _empty_scores() -> pd.DataFrame:
             "is_out_of_fold": pd.Series(dtype="bool"),
             "score_source": pd.Series(dtype="object"),
             LABEL_COLUMN: pd.Series(dtype="Int32"),
+        }
+    )
+
+
+def drift_rows(
+    artifact: ModelArtifact,
+    batches: Iterable[pd.DataFrame],
+    watch_from: float,
+    shifted_from: float,
+) -> pd.DataFrame:
+    """The population stability of every feature of the customers in ``batches`` against the
+    model's training data, with its status (``stable``, ``watch``, ``shifted``). Empty for a
+    model saved before models carried their training distribution."""
+    reference = artifact.metadata.get("reference_distribution") or {}
+    table = population_stability(reference, batches) if reference else _empty_drift()
+    table["status"] = [drift_status(psi, watch_from, shifted_from) for psi in table["psi"]]
+    table.insert(0, "model_version", artifact.version)
+    return table.astype({"model_version": "string", "feature": "string", "status": "string"})
+
+
+def _empty_drift() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "feature": pd.Series(dtype="string"),
+            "psi": pd.Series(dtype="float64"),
+            "bins": pd.Series(dtype="int64"),
+            "customers": pd.Series(dtype="int64"),
+            "most_moved_bin": pd.Series(dtype="string"),
+            "reference_share": pd.Series(dtype="float64"),
+            "current_share": pd.Series(dtype="float64"),
         }
     )

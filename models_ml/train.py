@@ -26,6 +26,7 @@ from models_ml.candidates import (
     params_text,
 )
 from models_ml.config import TrainingConfig
+from models_ml.drift import reference_distribution
 from models_ml.features import (
     CATEGORICAL_FEATURES,
     FEATURES,
@@ -64,6 +65,8 @@ class TrainedModel:
     selection_rows: int
     config: TrainingConfig = field(default_factory=TrainingConfig)
     skipped_candidates: dict[str, str] = field(default_factory=dict)
+    # The training features' distribution, saved with the model for the drift check.
+    reference_distribution: dict[str, dict] = field(default_factory=dict)
 
     @property
     def training_rows(self) -> int:
@@ -143,6 +146,7 @@ def train_decline_model(
         selection_rows=len(selection_target),
         config=config,
         skipped_candidates=skipped,
+        reference_distribution=reference_distribution(features),
     )
 
 

@@ -177,7 +177,8 @@ def _build_and_publish(
         if fault is not None:
             raise fault
         raise BuildFailedError(lines)
-    for line in audit_summary(candidate):
+    month = build_env["ONECLICK_EXPORT_MONTH"]
+    for line in audit_summary(candidate) + drift_summary(candidate, month):
         progress(line)
     progress(f"[3/3] all {_count_checks(run)} checks passed; publishing {warehouse}")
     publish(candidate, warehouse)
@@ -238,6 +239,31 @@ def _build_run(exports: RawExports, run_id: str, started_at: datetime) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def drift_summary(candidate: Path, export_month: str) -> list[str]:
+    """The features of ``export_month`` (YYYY-MM) that drifted away from the model's training
+    data (marts.feature_drift of the candidate), as lines: a warning, never a refusal."""
+    connection = duckdb.connect(str(candidate), read_only=True)
+    try:
+        rows = connection.execute(
+            "select feature, psi, status, most_moved_bin, reference_share, current_share "
+            "from marts.feature_drift where strftime(export_month, '%Y-%m') = ? "
+            "and status != 'stable' order by psi desc",
+            [export_month],
+        ).fetchall()
+    finally:
+        connection.close()
+    lines = []
+    for feature, psi, status, moved, reference, current in rows:
+        if status == "shifted":
+            lines.append(
+                f"  warning: {feature} has shifted from the model's training data (PSI "
+                f"{psi:.2f}; {moved}: {reference:.0%} then, {current:.0%} now)"
+            )
+        else:
+            lines.append(f"  drift to watch: {feature} (PSI {psi:.2f})")
+    return lines
 
 
 def _keep_logs(build_folder: Path, destination: Path, log: list[str], progress: Progress) -> None:

@@ -66,3 +66,20 @@
         "run_id": "varchar",
     }) }}
 {%- endmacro %}
+
+{#- The columns of marts.feature_drift, shared by the model and its published rows. -#}
+{% macro feature_drift_columns() -%}
+    {{ return({
+        "export_month": "date",
+        "feature": "varchar",
+        "psi": "double",
+        "status": "varchar",
+        "model_version": "varchar",
+        "customers": "bigint",
+        "bins": "bigint",
+        "most_moved_bin": "varchar",
+        "reference_share": "double",
+        "current_share": "double",
+        "run_id": "varchar",
+    }) }}
+{%- endmacro %}
