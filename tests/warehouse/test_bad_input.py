@@ -547,7 +547,7 @@ def test_values_that_do_not_parse_are_named_at_the_true_line_and_shown_escaped(
     refused(
         attempt,
         'market_money.csv, line 7: Выручка: "нет данных" is not a number',
-        'market_file.csv, line 4: Страниц_за_визит: "\\x008" is not a whole number',
+        'market_file.csv, line 4: Страниц_за_визит: "\\x008" is not a number',
     )
     assert "\x00" not in attempt.stderr
 
@@ -582,9 +582,9 @@ def test_set_aside_rows_are_on_record_at_the_line_grep_shows(build_broken, demo_
     first_copy, copy = grep_n(demo_copy / "market_money.csv", duplicated)
     assert grep_n(demo_copy / "market_money.csv", ",-120.0") == [21]
     assert line_of[("market_money.csv", "negative revenue")] == 21
-    assert (first_copy, copy) == (30, 3904)
-    assert line_of[("market_money.csv", "exact duplicate of line 30")] == 3904
+    assert first_copy == 30
+    assert line_of[("market_money.csv", "exact duplicate of line 30")] == copy
     assert grep_n(demo_copy / "market_time.csv", ",-3,") == [10]
     assert line_of[("market_time.csv", "negative minutes")] == 10
-    assert grep_n(demo_copy / "money.csv", "999999;") == [1303]
-    assert line_of[("money.csv", "customer has no usable row in market_file.csv")] == 1303
+    (stranger,) = grep_n(demo_copy / "money.csv", "999999;")
+    assert line_of[("money.csv", "customer has no usable row in market_file.csv")] == stranger
