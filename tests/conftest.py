@@ -150,3 +150,14 @@ def real_build(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) ->
     """The real exports from ../shared, built once per test session."""
     folder = tmp_path_factory.mktemp("real")
     return build_or_fail(real_data_dir, folder / "warehouse" / "oneclick.duckdb")
+
+
+@pytest.fixture(scope="session")
+def demo_months_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`oneclick demo`, as `make run` does: the embedded demo months built in order into one
+    warehouse (the first trains the model, the later ones are scored by it). Built once per
+    test session; tests only read it."""
+    warehouse = tmp_path_factory.mktemp("demo-months") / "warehouse" / "oneclick.duckdb"
+    result = run_oneclick("demo", "--warehouse", warehouse, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    return warehouse
