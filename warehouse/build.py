@@ -170,7 +170,7 @@ def _build_and_publish(
     )
     if not run.succeeded:
         fault = environment_fault_in(run, candidate)
-        lines = [str(fault)] if fault is not None else explain_failures(run, candidate)
+        lines = [str(fault)] if fault is not None else explain_failures(run, candidate, warehouse)
         for line in ["the build failed:", *lines]:
             log.append(line)
         _keep_logs(build_folder, work / "last-failed-build", log, progress)

@@ -36,7 +36,6 @@ from warehouse.paths import (
 )
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
-from warehouse.report import write_report
 from warehouse.settings import SettingsError, parse_value
 from warehouse.shell import read_only_shell_command
 from warehouse.summary import current_model_path, describe
@@ -298,6 +297,10 @@ def _segments(arguments: argparse.Namespace) -> int:
 
 def _report(arguments: argparse.Namespace) -> int:
     warehouse = _published(arguments.warehouse)
+    # Imported here: the report needs matplotlib and scikit-learn, which no other command does
+    # (a build would pay a second and more to import them before it starts).
+    from warehouse.report import write_report
+
     page = write_report(warehouse, arguments.out or warehouse.parent / "report", progress=_quiet)
     print(f"Report: {_shown(page)} (open it in a browser; it needs no server)")
     return 0

@@ -1,8 +1,9 @@
 """Turns a failed dbt build into a message a person can act on.
 
-A failing data test stores the rows it found (``store_failures``, schema ``audit``) in the
-candidate file; the explanation reads a few of them back, so the message names the export file,
-the line and the value, not only the test's name. When a staging model cannot read its export
+A failing data test's compiled query is run again on the candidate file (tests do not store
+their rows: a table per test would cost every build a write per test); the explanation shows a
+few of the rows it finds, so the message names the export file, the line and the value, not
+only the test's name. When a staging model cannot read its export
 (DuckDB's ``CSV Error on Line: N``, a failed sniff, a file it cannot split into the header's
 columns), the message names the file, the physical line (:mod:`warehouse.line_map`) and what is
 wrong with it instead of DuckDB's wall of text. Another model error (DuckDB's own message) is
@@ -12,6 +13,7 @@ control characters escaped.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from warehouse.dbt_runner import DbtRun, NodeResult
 from warehouse.errors import EnvironmentFault, printable
 from warehouse.exports import EXPORTS
 from warehouse.line_map import first_misfit, physical_line
+from warehouse.publish import attach_statement
 from warehouse.raw_files import RawDataError, detect_delimiter
 
 EXAMPLE_ROWS = 5
@@ -39,15 +42,16 @@ CSV_READ_FAILURES = (
 SOURCE_PATH = re.compile(r"read_csv\('((?:[^']|'')*)'")
 
 
-def explain_failures(run: DbtRun, candidate: Path) -> list[str]:
-    """One paragraph per failed node: what failed, and example rows where a test stored them."""
+def explain_failures(run: DbtRun, candidate: Path, published: Path | None = None) -> list[str]:
+    """One paragraph per failed node: what failed, and example rows of a failed test (its query
+    run again on the candidate, with the ``published`` warehouse attached as the build had it)."""
     failed = [result for result in run.results if result.failed]
     if not failed:
         messages = [line for line in run.error_messages if line.strip()]
         return messages[-10:] or [f"dbt exited with code {run.return_code} and said nothing more"]
     manifest = run.manifest()
     nodes = manifest.get("nodes", {})
-    connection = _open_read_only(candidate)
+    connection = _open_read_only(candidate, published)
     try:
         return [
             _explain(result, nodes.get(result.unique_id, {}), manifest, connection)
@@ -87,7 +91,7 @@ def _explain_test(
         return f"{what} could not run: {_shorten(result.message)}"
     count = result.failures or 0
     header = f"{what} failed: {count} row(s)"
-    rows = _stored_rows(result.relation_name, connection)
+    rows = _failing_rows(result.compiled_code, connection)
     if not rows:
         return header
     lines = [header + (", for example:" if count > len(rows) else ":")]
@@ -95,15 +99,16 @@ def _explain_test(
     return "\n".join(lines)
 
 
-def _stored_rows(
-    relation_name: str | None, connection: duckdb.DuckDBPyConnection | None
+def _failing_rows(
+    compiled_code: str | None, connection: duckdb.DuckDBPyConnection | None
 ) -> list[dict]:
-    if not relation_name or connection is None:
+    """A few rows a failed test finds: its compiled query, run again."""
+    if not compiled_code or connection is None:
         return []
-    # The stored name carries the candidate's catalog; the file is open under its own.
-    relation = ".".join(relation_name.split(".")[-2:])
     try:
-        cursor = connection.execute(f"select * from {relation} limit {EXAMPLE_ROWS}")
+        cursor = connection.execute(
+            f"select * from ({compiled_code.strip().rstrip(';')}) as failing limit {EXAMPLE_ROWS}"
+        )
     except duckdb.Error:
         return []
     columns = [description[0] for description in cursor.description]
@@ -205,13 +210,19 @@ def _shorten(message: str | None, lines: int = 4) -> str:
     return "\n    ".join(kept[:lines])
 
 
-def _open_read_only(candidate: Path) -> duckdb.DuckDBPyConnection | None:
+def _open_read_only(candidate: Path, published: Path | None) -> duckdb.DuckDBPyConnection | None:
+    """The candidate file, read-only, with the published warehouse attached as dbt had it (the
+    history's tests read it)."""
     if not candidate.exists():
         return None
     try:
-        return duckdb.connect(str(candidate), read_only=True)
+        connection = duckdb.connect(str(candidate), read_only=True)
     except duckdb.Error:
         return None
+    # Without it, the tests that do not read the history still show their rows.
+    with contextlib.suppress(duckdb.Error):
+        connection.execute(attach_statement(published))
+    return connection
 
 
 # What the operating system says, as DuckDB and Python pass it on, and the cause in a few words.

@@ -23,6 +23,17 @@ import duckdb
 BUILD_FOLDER = "build"
 
 
+CATALOG = "published"
+
+
+def attach_statement(path: str | Path | None, catalog: str = CATALOG) -> str:
+    """The ATTACH statement for the published file at ``path``, or for an empty stand-in."""
+    if path and Path(path).is_file():
+        literal = str(Path(path).resolve()).replace("'", "''")
+        return f"attach if not exists '{literal}' as {catalog} (read_only)"
+    return f"attach if not exists ':memory:' as {catalog}"
+
+
 class BuildLockedError(Exception):
     """Another build of the same warehouse is running."""
 

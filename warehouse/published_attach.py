@@ -13,21 +13,12 @@ Attaching read-only takes no write lock: a BI tool holding the published file op
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-CATALOG = "published"
-
-
-def attach_statement(path: str | Path | None, catalog: str = CATALOG) -> str:
-    """The ATTACH statement for the published file at ``path``, or for an empty stand-in."""
-    if path and Path(path).is_file():
-        literal = str(Path(path).resolve()).replace("'", "''")
-        return f"attach if not exists '{literal}' as {catalog} (read_only)"
-    return f"attach if not exists ':memory:' as {catalog}"
+from warehouse.publish import attach_statement
 
 
 class Plugin(BasePlugin):

@@ -116,15 +116,3 @@
         {%- endif %}
         {{ sql_literal(dbt_version) }} as dbt_version
 {%- endmacro %}
-
-{#- on-run-end: a passed build keeps no empty failure tables (schema audit) in the file. -#}
-{% macro drop_empty_audit_schema(results) -%}
-    {%- if not execute -%}
-        {{ return("") }}
-    {%- endif -%}
-    {%- set failed = results | selectattr("status", "in", ["error", "fail", "runtime error"]) | list -%}
-    {%- if failed -%}
-        {{ return("") }}
-    {%- endif -%}
-    drop schema if exists audit cascade
-{%- endmacro %}
