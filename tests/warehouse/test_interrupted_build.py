@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Build
-from tests.support import fingerprint
+from tests.support import TEST_MONTH, fingerprint
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +92,18 @@ def test_a_build_stopped_during_training_leaves_no_process_and_the_file_as_it_wa
     before = fingerprint(warehouse)
 
     build = subprocess.Popen(
-        [sys.executable, "-m", "warehouse.cli", "build", "--raw", raw, "--warehouse", warehouse],
+        [
+            sys.executable,
+            "-m",
+            "warehouse.cli",
+            "build",
+            "--raw",
+            raw,
+            "--warehouse",
+            warehouse,
+            "--month",
+            TEST_MONTH,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
