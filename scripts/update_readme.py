@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 
 from warehouse.campaigns import segment_markdown
-from warehouse.report import candidate_choice
-from warehouse.report.queries import read_build_run
+from warehouse.reporting import candidate_choice
+from warehouse.reporting.queries import read_build_run
 from warehouse.segmentation import load_segmentation, risk_rule, value_rule
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

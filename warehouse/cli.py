@@ -36,7 +36,7 @@ from warehouse.paths import (
 )
 from warehouse.publish import BuildLockedError
 from warehouse.raw_files import RawDataError
-from warehouse.report import write_report
+from warehouse.reporting import write_report
 from warehouse.settings import SettingsError, parse_value
 from warehouse.shell import read_only_shell_command
 from warehouse.summary import current_model_path, describe
