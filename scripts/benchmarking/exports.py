@@ -104,7 +104,7 @@ def _git(*arguments: str) -> str:
     completed = subprocess.run(
         ["git", "-C", str(REPO_ROOT), *arguments], check=True, capture_output=True, text=True
     )
-    return completed.stdout.strip()
+    return completed.stdout.rstrip()  # not strip(): a porcelain line starts with a space
 
 
 def project_vars(tree: Path) -> dict[str, object]:
