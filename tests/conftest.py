@@ -150,3 +150,13 @@ def real_build(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) ->
     """The real exports from ../shared, built once per test session."""
     folder = tmp_path_factory.mktemp("real")
     return build_or_fail(real_data_dir, folder / "warehouse" / "oneclick.duckdb")
+
+
+@pytest.fixture(scope="session")
+def demo_months_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`oneclick demo`: the embedded demo months built in order into one warehouse, once per
+    test session (the first month trains the model, the later ones are scored by it)."""
+    warehouse = tmp_path_factory.mktemp("demo-months") / "oneclick.duckdb"
+    result = run_oneclick("demo", "--warehouse", warehouse, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    return warehouse

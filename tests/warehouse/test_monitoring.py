@@ -19,15 +19,6 @@ from warehouse.summary import current_model_path
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo_months_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`oneclick demo`: the embedded demo months built in order into one warehouse."""
-    warehouse = tmp_path_factory.mktemp("demo-months") / "oneclick.duckdb"
-    result = run_oneclick("demo", "--warehouse", warehouse, timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    return warehouse
-
-
 @pytest.mark.parametrize(
     "table",
     [
