@@ -48,7 +48,7 @@ test-install: $(INSTALLED)
 	ONECLICK_TEST_PYTHON="$(INSTALL_PYTHON)" $(BIN)/pytest tests/packaging
 
 benchmark: $(INSTALLED)
-	$(BIN)/python scripts/benchmark --markdown-out benchmarks/latest.md
+	$(BIN)/python scripts/benchmark --months 3 --markdown-out benchmarks/latest.md
 
 # The README's numbers come from commands: the segments of the real data (../shared beside the
 # repository) and the latest benchmark table.

@@ -22,10 +22,9 @@ import pandas as pd
 import sklearn
 
 from models_ml.candidates import CANDIDATES, affordable_candidates, pipeline
-from models_ml.config import TrainingConfig
+from models_ml.config import Progress, TrainingConfig
 from models_ml.features import CATEGORICAL_FEATURES, FEATURES, ID_COLUMN, NUMERIC_FEATURES
 from models_ml.train import (
-    Progress,
     TrainedModel,
     data_fingerprint,
     train_decline_model,

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+
+# Where a long step says how far it is (a line of text; the dbt model prints it for the build).
+Progress = Callable[[str], None]
 
 
 def default_jobs() -> int:

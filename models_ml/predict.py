@@ -1,8 +1,9 @@
-"""Scoring: the probability of a decline for each customer, frame by frame."""
+"""Scoring: the probability of a decline for each customer, frame by frame, and the frames of a
+DuckDB relation in batches (models_ml.tables.score_rows scores them one at a time)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -22,16 +23,6 @@ def score_frame(artifact: ModelArtifact, frame: pd.DataFrame) -> pd.DataFrame:
             "is_out_of_fold": ~frame[ID_COLUMN].isin(artifact.training_customer_ids).to_numpy(),
         }
     )
-
-
-def score_batches(
-    artifact: ModelArtifact, batches: Iterable[pd.DataFrame]
-) -> Iterator[pd.DataFrame]:
-    """Score an iterable of frames (e.g. DuckDB chunks) one at a time: memory stays bounded by
-    the batch size, whatever the number of customers."""
-    for batch in batches:
-        if len(batch):
-            yield score_frame(artifact, batch)
 
 
 def relation_batches(relation, rows_per_batch: int = 100_000) -> Iterator[pd.DataFrame]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,11 +12,10 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from models_ml.candidates import CANDIDATES, Candidate, Params, params_text
-from models_ml.config import TrainingConfig
+from models_ml.config import Progress, TrainingConfig
 from models_ml.features import build_preprocessor
 from models_ml.parallel import run_side_by_side
 
-Progress = Callable[[str], None]
 # scikit-learn's scorer: the decision function where there is one, else the probabilities.
 ROC_AUC = get_scorer("roc_auc")
 

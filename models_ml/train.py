@@ -8,7 +8,6 @@ the fitted model and every table the warehouse shows about it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +24,7 @@ from models_ml.candidates import (
     calibrated_pipeline,
     params_text,
 )
-from models_ml.config import TrainingConfig
+from models_ml.config import Progress, TrainingConfig
 from models_ml.drift import reference_distribution
 from models_ml.features import (
     CATEGORICAL_FEATURES,
@@ -40,7 +39,6 @@ from models_ml.importance import importance_table, linear_coefficients, permutat
 from models_ml.parallel import run_side_by_side
 from models_ml.selection import select_model
 
-Progress = Callable[[str], None]
 MIN_ROWS_PER_LABEL = 20
 
 

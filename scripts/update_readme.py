@@ -15,29 +15,25 @@ import re
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from warehouse.campaigns import segment_markdown
-from warehouse.paths import DBT_PROJECT_DIR
-from warehouse.report import candidate_choice
+from warehouse.reporting import candidate_choice
+from warehouse.reporting.queries import read_build_run
+from warehouse.segmentation import load_segmentation, risk_rule, value_rule
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-FLAGS = {
-    "is_cart_abandoner": "cart abandoners",
-    "is_promo_hunter": "promo hunters",
-    "is_low_engagement": "low engagement",
-    "is_service_error_victim": "service-error victims",
-    "is_under_contacted": "under-contacted",
-}
 
 
 def key_segment_story(warehouse: Path) -> str:
-    """What the data shows about the high-risk, high-value segment, in a few sentences."""
+    """What the data shows about the key segment, in a few sentences: its rule with the settings
+    the build recorded, and the behaviours declared in dbt_project.yml (var behaviour_flags)."""
+    segmentation = load_segmentation()
+    key = segmentation.key_segment.name
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
-        run_id, raw_folder, version = connection.execute(
-            "select run_id, raw_folder, model_version from marts.build_runs "
-            "order by finished_at desc limit 1"
+        run = read_build_run(connection)
+        (version,) = connection.execute(
+            "select model_version from marts.build_runs order by finished_at desc limit 1"
         ).fetchone()
         total_customers, total_at_risk = connection.execute(
             "select count(*), sum(profit_at_risk) from marts.customer_segments"
@@ -49,11 +45,11 @@ def key_segment_story(warehouse: Path) -> str:
         flags = connection.execute(
             "select "
             + ", ".join(
-                f"avg(case when segment = 'high_risk_high_value' then {flag}::int end), "
-                f"avg({flag}::int)"
-                for flag in FLAGS
+                f"avg(case when segment = ? then {flag.column}::int end), avg({flag.column}::int)"
+                for flag in segmentation.flags
             )
-            + " from marts.customer_segments"
+            + " from marts.customer_segments",
+            [key] * len(segmentation.flags),
         ).fetchone()
         metrics = dict(
             connection.execute(
@@ -67,9 +63,6 @@ def key_segment_story(warehouse: Path) -> str:
         choice = candidate_choice(connection.execute("select * from marts.model_metrics").df())
     finally:
         connection.close()
-    settings = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"]
-    quantile = settings["high_value_profit_quantile"]
-    value_cut = "the median" if quantile == 0.5 else f"the {quantile:.0%} quantile"
     chosen_by = (
         f"chosen by the one-standard-error rule: the first candidate, simplest first, within "
         f"{choice.standard_error:.4f} of the best mean ({choice.best} {choice.best_mean:.4f})"
@@ -77,28 +70,27 @@ def key_segment_story(warehouse: Path) -> str:
         else "chosen by the one-standard-error rule, with the best mean"
     )
     behaviours = ", ".join(
-        f"{label} {flags[2 * index]:.0%} (all customers: {flags[2 * index + 1]:.0%})"
-        for index, label in enumerate(FLAGS.values())
+        f"{flag.label} {flags[2 * index]:.0%} (all customers: {flags[2 * index + 1]:.0%})"
+        for index, flag in enumerate(segmentation.flags)
     )
     return (
-        f"The segment that matters most is **`high_risk_high_value`**: customers likely to buy "
-        f"less (probability ≥ {settings['high_risk_min_probability']}, the "
-        f"`high_risk_min_probability` var) whose profit is at least {value_cut} of the scored "
-        f"customers' (the `high_value_profit_quantile` var). On the real data it holds "
-        f"**{customers:,} of {total_customers:,} customers** with a mean decline probability of "
-        f"{mean_risk:.3f}, and **{at_risk / total_at_risk:.0%} of all profit at risk** "
-        f"({at_risk:,.2f} of {total_at_risk:,.2f} a month, in the export's units). "
+        f"The segment that matters most is **`{key}`**: customers likely to buy "
+        f"less ({risk_rule(run.settings)}, the `high_risk_min_probability` setting) whose profit "
+        f"is {value_rule(run.settings)} (the `high_value_profit_quantile` setting). On the real "
+        f"data it holds **{customers:,} of {total_customers:,} customers** with a mean decline "
+        f"probability of {mean_risk:.3f}, and **{at_risk / total_at_risk:.0%} of all profit at "
+        f"risk** ({at_risk:,.2f} of {total_at_risk:,.2f} a month, in the export's units). "
         f"{consent:.1%} of them consented to "
-        f"marketing, so the rest can only be reached on the site. What sets them apart: "
-        f"{behaviours}. Their favourite categories: {categories}. Offers chosen by the rule "
-        f"table: {offers}.\n\n"
+        f"marketing, so the rest can only be reached on the site. What sets them apart (the "
+        f"share with each behaviour): {behaviours}. Their favourite categories: {categories}. "
+        f"Offers chosen by the rule table: {offers}.\n\n"
         f"Find them with `select * from marts.customer_segments where segment = "
-        f"'high_risk_high_value' order by profit_at_risk desc`, or in `marts.segment_summary` "
+        f"'{key}' order by profit_at_risk desc`, or in `marts.segment_summary` "
         f"(`is_key_segment`).\n\n"
         f"_Model: {candidate} (version `{version}`), {chosen_by}; repeated-CV ROC-AUC "
         f"{metrics['repeated_cv:roc_auc']:.3f}, out-of-fold ROC-AUC (mean of the folds) "
         f"{metrics['out_of_fold:roc_auc']:.3f}, Brier {metrics['out_of_fold:brier']:.3f}. "
-        f"Build `{run_id}` of `{Path(raw_folder).name}/`; written by `make readme`._"
+        f"Build `{run.run_id}` of `{Path(run.raw_folder).name}/`; written by `make readme`._"
     )
 
 

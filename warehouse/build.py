@@ -8,8 +8,6 @@ candidate over the published file (:mod:`warehouse.publish`).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import time
 import uuid
@@ -26,6 +24,7 @@ from warehouse.months import export_month as month_of_exports
 from warehouse.paths import models_dir, work_dir
 from warehouse.publish import build_lock, new_build_folder, publish, remove_abandoned_builds
 from warehouse.raw_files import RawExports, inspect_raw_folder, readable_folder
+from warehouse.run_log import ENVIRONMENT_VARIABLE, build_run_record
 from warehouse.settings import checked_overrides
 
 
@@ -114,7 +113,9 @@ def build_warehouse(
                         "model_path": str(model_path) if model_path else "",
                     },
                     build_env={
-                        "ONECLICK_BUILD_RUN": _build_run(exports, run_id, started_at),
+                        ENVIRONMENT_VARIABLE: build_run_record(
+                            exports, run_id, started_at
+                        ).to_json(),
                         "ONECLICK_EXPORT_MONTH": export_month,
                     },
                     log=log,
@@ -218,27 +219,6 @@ def _logged(progress: Progress, log: list[str]) -> Progress:
         progress(line)
 
     return say
-
-
-def _build_run(exports: RawExports, run_id: str, started_at: datetime) -> str:
-    """This build's row of marts.build_runs as the hook record_build_run reads it (JSON)."""
-    return json.dumps(
-        {
-            "run_id": run_id,
-            "started_at": started_at.isoformat(timespec="seconds"),
-            "raw_folder": str(exports.folder),
-            "files": {
-                raw.spec.file_name: {
-                    "sha256": raw.sha256,
-                    "bytes": raw.size_bytes,
-                    "dialect": raw.dialect,
-                }
-                for raw in exports.files
-            },
-            "pid": os.getpid(),
-        },
-        ensure_ascii=False,
-    )
 
 
 def drift_summary(candidate: Path, export_month: str) -> list[str]:

@@ -299,7 +299,7 @@ def _report(arguments: argparse.Namespace) -> int:
     warehouse = _published(arguments.warehouse)
     # Imported here: the report needs matplotlib and scikit-learn, which no other command does
     # (a build would pay a second and more to import them before it starts).
-    from warehouse.report import write_report
+    from warehouse.reporting import write_report
 
     page = write_report(warehouse, arguments.out or warehouse.parent / "report", progress=_quiet)
     print(f"Report: {_shown(page)} (open it in a browser; it needs no server)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,13 +25,11 @@ from warehouse.paths import DBT_PROJECT_DIR
 
 Progress = Callable[[str], None]
 
-# A Python model's own progress lines (see dbt_project/models/ml/ml_decline_model.py).
+# A Python model's own progress lines (the model step prints them as it trains).
 PROGRESS_PREFIX = "oneclick-progress:"
 RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult"}
-PYTHON_MODEL_HINTS = {
-    "ml_decline_model": "training and calibrating the decline-risk model",
-    "customer_scores": "scoring every customer",
-}
+# A clause of a description that a start line shows: up to the first colon, full stop or dash.
+CLAUSE_END = re.compile(r":\s|\.\s|\.$| — ")
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,7 @@ class DbtRun:
     target_path: Path
     results: list[NodeResult] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
+    _python_models: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def succeeded(self) -> bool:
@@ -76,6 +76,33 @@ class DbtRun:
     def manifest(self) -> dict:
         path = self.target_path / "manifest.json"
         return json.loads(path.read_text()) if path.exists() else {}
+
+    def python_models(self) -> dict[str, str]:
+        """{unique_id: description} of the project's Python models, from the manifest dbt
+        writes after parsing, before the first node runs (read once)."""
+        if not self._python_models:
+            self._python_models.update(python_model_descriptions(self.manifest()))
+        return self._python_models
+
+
+def python_model_descriptions(manifest: Mapping[str, object]) -> dict[str, str]:
+    """{unique_id: description} of every Python model in a dbt manifest."""
+    nodes = manifest.get("nodes", {})
+    return {
+        unique_id: " ".join(str(node.get("description") or "").split())
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") == "model" and node.get("language") == "python"
+    }
+
+
+def short_description(description: str, width: int = 80) -> str:
+    """The first clause of a model's description, without asides in brackets, at most
+    ``width`` characters: what a start line says the model does."""
+    text = re.sub(r"\s*\([^()]*\)", "", description).strip()
+    text = CLAUSE_END.split(text, maxsplit=1)[0].strip()
+    if len(text) > width:
+        text = text[: width - 1].rsplit(" ", 1)[0].rstrip(",;") + "…"
+    return text
 
 
 def dbt_executable() -> list[str]:
@@ -196,10 +223,20 @@ def _report_event(line: str, run: DbtRun, progress: Progress) -> None:
         run.error_messages.append(info["msg"])
     node = data.get("node_info") or {}
     unique_id = node.get("unique_id", "")
-    if name == "LogStartLine" and unique_id.startswith("model."):
-        hint = PYTHON_MODEL_HINTS.get(unique_id.split(".")[-1])
-        if hint:
-            progress(f"  [{data.get('index', '?'):>3}/{data.get('total', '?')}] {hint} ...")
+    if (
+        name == "LogStartLine"
+        and unique_id.startswith("model.")
+        and str(node.get("node_path", "")).endswith(".py")
+    ):
+        # A Python model runs long without a word from dbt: say what it does as it starts.
+        schema = node.get("node_relation", {}).get("schema", "")
+        label = f"{schema}.{node.get('node_name', '')}".strip(".")
+        said = short_description(run.python_models().get(unique_id, ""))
+        progress(
+            f"  [{data.get('index', '?'):>3}/{data.get('total', '?')}] python {label}"
+            + (f": {said}" if said else "")
+            + " ..."
+        )
     if name not in RESULT_EVENTS:
         return
     status = str(data.get("status") or node.get("node_status") or "").lower()

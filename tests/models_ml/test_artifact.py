@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import UTC, datetime
 
 import joblib
 import numpy as np
@@ -22,7 +23,7 @@ from models_ml.artifact import (
     train_or_reuse,
 )
 from models_ml.config import TrainingConfig
-from models_ml.predict import score_batches, score_frame
+from models_ml.predict import score_frame
 from models_ml.tables import metric_rows, registry_rows, score_rows
 from models_ml.train import data_fingerprint, training_rows
 from tests.models_ml.conftest import FAST, synthetic_mart
@@ -70,9 +71,9 @@ def test_scoring_needs_no_label_and_knows_whom_the_model_saw(saved, mart):
 def test_batches_score_like_one_frame(saved, mart):
     whole = score_frame(saved, mart)
     batches = [mart.iloc[start : start + 60] for start in range(0, len(mart), 60)]
-    batched = pd.concat(score_batches(saved, batches), ignore_index=True)
+    batched = score_rows(saved, batches, use_out_of_fold=False, scored_at=datetime.now(UTC))
 
-    pd.testing.assert_frame_equal(batched, whole)
+    pd.testing.assert_frame_equal(batched[whole.columns], whole)
 
 
 def test_an_unseen_category_is_refused_with_column_value_and_customers(saved, mart):

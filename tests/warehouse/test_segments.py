@@ -3,15 +3,20 @@ mailed or called without consent."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.generate_demo_data import generate
 from tests.conftest import Build, build_or_fail
 from tests.support import query, read_rows, run_oneclick, write_rows
+from warehouse.paths import DBT_PROJECT_DIR
+from warehouse.segmentation import SegmentationError, load_segmentation, parse_segmentation
 
 pytestmark = pytest.mark.slow
 
@@ -200,3 +205,74 @@ def test_changing_a_threshold_var_changes_the_segment_sizes(demo_build: Build, t
         "where table_name = 'customer_segments' and column_name = 'is_high_risk'",
     )[0]
     assert "(0.8 in this build)" in comment
+
+
+def test_the_segments_and_flags_follow_their_declaration(demo_build: Build):
+    """customer_segments and segment_summary are written from the vars segments and
+    behaviour_flags (macros/segments): every flag is its declared rule under the settings the
+    build recorded, every segment the one its two flags place it in, the reasons the flags'
+    words, and the summary's order the declared one."""
+    segmentation = load_segmentation()
+    (recorded,) = query(demo_build.warehouse, "select settings from marts.build_runs")[0]
+    settings = json.loads(recorded)
+    features = sorted({c.feature for flag in segmentation.flags for c in flag.conditions})
+    columns = [flag.column for flag in segmentation.flags]
+    rows = query(
+        demo_build.warehouse,
+        f"select s.segment, s.is_high_risk, s.is_high_value, s.risk_reasons, "
+        f"{', '.join(f's.{c}' for c in columns)}, {', '.join(f'f.{c}' for c in features)} "
+        "from marts.customer_segments as s "
+        "inner join marts.feature_mart as f on s.customer_id = f.customer_id",
+    )
+    ranked = query(
+        demo_build.warehouse,
+        "select segment, segment_rank, is_key_segment from marts.segment_summary",
+    )
+
+    assert rows
+    for segment, is_high_risk, is_high_value, reasons, *values in rows:
+        flags, feature_values = (
+            values[: len(columns)],
+            dict(zip(features, values[len(columns) :], strict=True)),
+        )
+        assert segment == segmentation.segment_of(is_high_risk, is_high_value)
+        for flag, value in zip(segmentation.flags, flags, strict=True):
+            expected = any(
+                feature_values[c.feature] >= c.threshold(settings)
+                if c.operator == ">="
+                else feature_values[c.feature] <= c.threshold(settings)
+                for c in flag.conditions
+            )
+            assert value == expected, (flag.name, feature_values)
+        words = [flag.label for flag, value in zip(segmentation.flags, flags, strict=True) if value]
+        assert reasons == (", ".join(words) or None)
+    declared = {segment.name: segment for segment in segmentation.segments}
+    assert {name for name, *_ in ranked} <= set(declared)
+    for name, rank, is_key in ranked:
+        assert (rank, is_key) == (declared[name].rank, declared[name].is_key)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda v: v["segments"].pop(), "each of high/low risk × high/low value once"),
+        (lambda v: v["segments"][1].update(key=True), "exactly one segment"),
+        (
+            lambda v: v["behaviour_flags"][0]["when"][0].update(setting="no_such_setting"),
+            "no_such_setting is not a setting",
+        ),
+        (lambda v: v["behaviour_flags"][0]["when"][0].update(op="=="), "is not >= or <="),
+        (
+            lambda v: v["behaviour_flags"].append(dict(v["behaviour_flags"][0])),
+            "declared twice",
+        ),
+    ],
+)
+def test_a_declaration_the_sql_cannot_follow_is_refused(change, problem):
+    project_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"]
+    parse_segmentation(project_vars)  # the project's own declaration is one it can follow
+    broken = copy.deepcopy(project_vars)
+    change(broken)
+
+    with pytest.raises(SegmentationError, match=re.escape(problem)):
+        parse_segmentation(broken)

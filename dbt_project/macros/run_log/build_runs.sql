@@ -26,10 +26,16 @@
 {#-
     on-run-end: adds this build to marts.build_runs when the whole build passed and rebuilt the
     run log (a partial `dbt build --select …` or a failed build records nothing: its file is
-    never published). `oneclick build` passes the run's id, start, raw folder and the exports'
-    fingerprints in the ONECLICK_BUILD_RUN environment variable (JSON). Not a var: they change
-    every build, and a changed var makes dbt parse the whole project again. Read only here,
-    at execution time, env_var() leaves dbt's parse alone.
+    never published). `oneclick build` passes the run's facts in the ONECLICK_BUILD_RUN
+    environment variable. Not a var: they change every build, and a changed var makes dbt parse
+    the whole project again. Read only at execution time, env_var() leaves dbt's parse alone.
+
+    ONECLICK_BUILD_RUN, the JSON `oneclick build` writes (warehouse/run_log.py, BuildRunRecord):
+      run_id      the build's id, `<UTC start>-<random>` (also read by macro build_run_id)
+      started_at  when the build started, ISO 8601, UTC
+      raw_folder  the folder the exports were read from
+      files       per export file name: {sha256, bytes, dialect}
+    A bare `dbt build` has none: the run is dbt's invocation, the folder the raw_dir var.
 -#}
 {% macro record_build_run(results) -%}
     {%- if not execute -%}

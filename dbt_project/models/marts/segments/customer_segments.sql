@@ -1,6 +1,7 @@
 -- One row per scored customer: the decline probability, the profit, a risk × value segment,
 -- the behaviours that explain the risk, and the offer chosen by the rule table (seed
--- offer_rules). Thresholds are vars in dbt_project.yml.
+-- offer_rules). Thresholds are vars in dbt_project.yml; the segments and the behaviours are
+-- declared there once (vars segments and behaviour_flags, see macros/segments).
 
 with
 
@@ -29,13 +30,10 @@ scored_features as (
         features.profit,
         features.service_tier,
         features.favourite_category,
-        features.is_marketing_allowed,
-        features.unpaid_cart_items_quarter,
-        features.promo_purchase_share,
-        features.pages_per_visit,
-        features.minutes_change,
-        features.service_errors,
-        features.marketing_contacts_6m_avg
+        {%- for feature in behaviour_features() %}
+            features.{{ feature }},
+        {%- endfor %}
+        features.is_marketing_allowed
     from scores
     inner join features on scores.customer_id = features.customer_id
 
@@ -59,18 +57,10 @@ flagged as (
         >= {{ var('high_risk_min_probability') }} as is_high_risk,
         scored_features.profit
         >= value_threshold.high_value_min_profit as is_high_value,
-        scored_features.unpaid_cart_items_quarter
-        >= {{ var('cart_abandoner_min_unpaid_items') }} as is_cart_abandoner,
-        scored_features.promo_purchase_share
-        >= {{ var('promo_hunter_min_promo_share') }} as is_promo_hunter,
-        scored_features.pages_per_visit
-        <= {{ var('low_engagement_max_pages_per_visit') }}
-        or scored_features.minutes_change
-        <= -{{ var('low_engagement_min_minutes_drop') }} as is_low_engagement,
-        scored_features.service_errors
-        >= {{ var('service_error_victim_min_errors') }} as is_service_error_victim,
-        scored_features.marketing_contacts_6m_avg
-        <= {{ var('under_contacted_max_contacts_6m_avg') }} as is_under_contacted
+    {%- for flag in var('behaviour_flags') %}
+        {{ behaviour_condition(flag, 'scored_features') }}
+            as is_{{ flag.name }}{{ ',' if not loop.last }}
+    {%- endfor %}
     from scored_features
     cross join value_threshold
 
@@ -80,20 +70,14 @@ segmented as (
 
     select
         *,
-        case
-            when is_high_risk and is_high_value then 'high_risk_high_value'
-            when is_high_risk then 'high_risk_low_value'
-            when is_high_value then 'low_risk_high_value'
-            else 'low_risk_low_value'
-        end as segment,
+        {{ segment_of('is_high_risk', 'is_high_value') }} as segment,
         decline_probability * profit as profit_at_risk,
         nullif(concat_ws(
             ', ',
-            case when is_cart_abandoner then 'cart abandoner' end,
-            case when is_promo_hunter then 'promo hunter' end,
-            case when is_low_engagement then 'low engagement' end,
-            case when is_service_error_victim then 'service-error victim' end,
-            case when is_under_contacted then 'under-contacted' end
+            {%- for flag in var('behaviour_flags') %}
+                case when is_{{ flag.name }} then '{{ flag.label }}' end
+                {{- ',' if not loop.last }}
+            {%- endfor %}
         ), '') as risk_reasons
     from flagged
 
@@ -118,14 +102,12 @@ matching_rules as (
             segmented.segment = offer_rules.segment
             and (
                 offer_rules.behaviour = 'any'
-                or (offer_rules.behaviour = 'cart_abandoner' and segmented.is_cart_abandoner)
-                or (offer_rules.behaviour = 'promo_hunter' and segmented.is_promo_hunter)
-                or (offer_rules.behaviour = 'low_engagement' and segmented.is_low_engagement)
-                or (
-                    offer_rules.behaviour = 'service_error_victim'
-                    and segmented.is_service_error_victim
-                )
-                or (offer_rules.behaviour = 'under_contacted' and segmented.is_under_contacted)
+                {%- for flag in var('behaviour_flags') %}
+                    or (
+                        offer_rules.behaviour = '{{ flag.name }}'
+                        and segmented.is_{{ flag.name }}
+                    )
+                {%- endfor %}
             )
             and (
                 offer_rules.channel not in ('email', 'call')
@@ -185,11 +167,9 @@ final as (
         ---------- booleans
         segmented.is_high_risk,
         segmented.is_high_value,
-        segmented.is_cart_abandoner,
-        segmented.is_promo_hunter,
-        segmented.is_low_engagement,
-        segmented.is_service_error_victim,
-        segmented.is_under_contacted,
+        {%- for flag in var('behaviour_flags') %}
+            segmented.is_{{ flag.name }},
+        {%- endfor %}
         segmented.is_marketing_allowed
     from segmented
     left join chosen_offers on segmented.customer_id = chosen_offers.customer_id

@@ -90,13 +90,8 @@ final as (
 
     select
         summarised.segment,
-        case summarised.segment
-            when 'high_risk_high_value' then 1
-            when 'high_risk_low_value' then 2
-            when 'low_risk_high_value' then 3
-            else 4
-        end as segment_rank,
-        summarised.segment = 'high_risk_high_value' as is_key_segment,
+        {{ segment_rank('summarised.segment') }} as segment_rank,
+        summarised.segment = '{{ key_segment() }}' as is_key_segment,
         summarised.customers,
         round(summarised.mean_decline_probability, 3) as mean_decline_probability,
         round(summarised.total_profit, 2) as total_profit,
