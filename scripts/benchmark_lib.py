@@ -8,8 +8,8 @@ manifest.json) and its kind, so a new model lands in the right step without edit
 
     models/staging/…                      load+stage
     models/intermediate/…, models/marts/… features  (everything not matched below)
-    models/ml/…, or a name with ml_/train model train
-    models/marts/model/…                  scoring   (customer_scores and the model's tables)
+    models/ml_training/…, or ml_/train model train
+    models/marts/model_results/…          scoring   (customer_scores and the model's tables)
     models/marts/segments/…, seeds        segments
     build_runs, on-run-end hooks          run log
     data tests, unit tests                tests
@@ -383,9 +383,9 @@ def step_of(unique_id: str, path: str) -> str:
         return "segments"
     if path.startswith("models/staging/"):
         return "load+stage"
-    if path.startswith("models/ml/") or name.startswith("ml_") or "train" in name:
+    if path.startswith("models/ml_training/") or name.startswith("ml_") or "train" in name:
         return "model train"
-    if path.startswith("models/marts/model/"):
+    if path.startswith("models/marts/model_results/"):
         return "scoring"
     return "features"
 

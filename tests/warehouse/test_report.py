@@ -20,9 +20,8 @@ from sklearn.metrics import roc_auc_score
 
 from models_ml.candidates import CANDIDATES
 from tests.conftest import Build, build_or_fail
-from tests.support import query, read_rows, run_oneclick, write_rows
+from tests.support import LABEL_COLUMN, query, read_rows, run_oneclick, write_rows
 from warehouse import report as report_module
-from warehouse.exports import LABEL_COLUMN
 from warehouse.paths import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
