@@ -151,8 +151,7 @@ def _write_manifest(
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "format": file_format,
         "files": {
-            item.path.name: {"rows": item.rows, "sha256": _sha256(item.path)}
-            for item in written
+            item.path.name: {"rows": item.rows, "sha256": _sha256(item.path)} for item in written
         },
     }
     (folder / MANIFEST).write_text(

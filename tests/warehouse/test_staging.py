@@ -134,41 +134,37 @@ def test_customers_without_the_label_column_are_scored_not_refused(compiled, raw
     assert rows == [(9, None, "премиум", None)]
 
 
-def test_revenue_period_typos_map_to_canonical_periods(compiled, raw):
-    rows = staged(
-        compiled,
-        raw,
-        "market_money",
-        [
-            ["id", "Период", "Выручка"],
-            ["1", "препредыдущий_месяц", "0.0"],
-            ["1", "предыдущий_месяц", "4472,0"],
-            ["1", "текущий_месяц", "3293.1"],
-        ],
-        "period, revenue, parse_problems",
-    )
+@pytest.mark.parametrize(
+    ("export", "rows", "expected"),
+    [
+        (
+            "market_money",
+            [
+                ["id", "Период", "Выручка"],
+                ["1", "препредыдущий_месяц", "0.0"],
+                ["1", "предыдущий_месяц", "4472,0"],
+                ["1", "текущий_месяц", "3293.1"],
+            ],
+            [("current_month", 3293.1), ("previous_month", 4472.0), ("two_months_ago", 0.0)],
+        ),
+        (
+            # market_time.csv spells the previous month «предыдцщий».
+            "market_time",
+            [
+                ["id", "Период", "минут"],
+                ["1", "текущий_месяц", "14"],
+                ["1", "предыдцщий_месяц", "13.0"],
+            ],
+            [("current_month", 14), ("previous_month", 13)],
+        ),
+    ],
+)
+def test_period_typos_map_to_canonical_periods(compiled, raw, export, rows, expected):
+    value = "revenue" if export == "market_money" else "minutes"
 
-    assert rows == [
-        ("current_month", 3293.1, None),
-        ("previous_month", 4472.0, None),
-        ("two_months_ago", 0.0, None),
-    ]
+    staged_rows = staged(compiled, raw, export, rows, f"period, {value}, parse_problems")
 
-
-def test_the_minutes_period_typo_is_the_previous_month(compiled, raw):
-    rows = staged(
-        compiled,
-        raw,
-        "market_time",
-        [
-            ["id", "Период", "минут"],
-            ["1", "текущий_месяц", "14"],
-            ["1", "предыдцщий_месяц", "13.0"],
-        ],
-        "period, minutes, parse_problems",
-    )
-
-    assert rows == [("current_month", 14, None), ("previous_month", 13, None)]
+    assert staged_rows == [(*row, None) for row in expected]
 
 
 def test_screening_keeps_one_exact_duplicate_and_no_conflicting_one(compiled, raw, tmp_path):
