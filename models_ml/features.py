@@ -1,5 +1,9 @@
 """The model's inputs: which columns of ``marts.feature_mart`` are features, and how they are
-prepared. The mart's SQL makes every feature; here they are only encoded and scaled."""
+prepared. The mart's SQL makes every feature; here they are only encoded and scaled.
+
+Which columns are features is declared, not listed here (warehouse.exports.model_columns): the
+export columns of role ``feature`` (market_file.csv's, in _shop_export__sources.yml), then the
+feature mart's derived columns of that role (its YAML), categories first, each in that order."""
 
 from __future__ import annotations
 
@@ -8,28 +12,13 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-ID_COLUMN = "customer_id"
-LABEL_COLUMN = "activity_declined"
+from warehouse.exports import model_columns
 
-CATEGORICAL_FEATURES: tuple[str, ...] = ("service_tier", "favourite_category")
-NUMERIC_FEATURES: tuple[str, ...] = (
-    "is_marketing_allowed",
-    "marketing_contacts_6m_avg",
-    "marketing_contacts_current_month",
-    "tenure_days",
-    "promo_purchase_share",
-    "categories_per_visit",
-    "unpaid_cart_items_quarter",
-    "service_errors",
-    "pages_per_visit",
-    "revenue_two_months_ago",
-    "revenue_previous_month",
-    "revenue_current_month",
-    "minutes_previous_month",
-    "minutes_current_month",
-    "revenue_change",
-    "minutes_change",
-)
+ID_COLUMN = "customer_id"
+_DECLARED = model_columns()
+LABEL_COLUMN: str = _DECLARED.label
+CATEGORICAL_FEATURES: tuple[str, ...] = _DECLARED.categorical
+NUMERIC_FEATURES: tuple[str, ...] = _DECLARED.numeric
 FEATURES: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
 
 

@@ -65,6 +65,8 @@ from typing import BinaryIO
 import numpy as np
 from numpy.dtypes import StringDType
 
+from warehouse.exports import declared_export
+
 DEFAULT_CUSTOMERS = 1000
 DEFAULT_SEED = 42
 DEFAULT_CHUNK_SIZE = 100_000
@@ -77,33 +79,34 @@ MARKET_TIME = "market_time.csv"
 MONEY = "money.csv"
 FILE_NAMES = (MARKET_FILE, MARKET_MONEY, MARKET_TIME, MONEY)
 
-HEADERS = {
-    MARKET_FILE: (
-        "id,Покупательская активность,Тип сервиса,Разрешить сообщать,Маркет_актив_6_мес,"
-        "Маркет_актив_тек_мес,Длительность,Акционные_покупки,Популярная_категория,"
-        "Средний_просмотр_категорий_за_визит,Неоплаченные_продукты_штук_квартал,"
-        "Ошибка_сервиса,Страниц_за_визит"
-    ),
-    MARKET_MONEY: "id,Период,Выручка",
-    MARKET_TIME: "id,Период,минут",
-    MONEY: "id;Прибыль",
-}
+# The headers and the values the exports write come from the dbt project's declaration of the
+# exports (warehouse.exports): each file's columns in order, and each known value as the export
+# spells it. money.csv is `;`-separated, as the real one.
+EXPORTS = {name: declared_export(name) for name in FILE_NAMES}
+DELIMITERS = {MARKET_FILE: ",", MARKET_MONEY: ",", MARKET_TIME: ",", MONEY: ";"}
+HEADERS = {name: DELIMITERS[name].join(export.known_columns) for name, export in EXPORTS.items()}
 
-KEPT, DECLINED = "Прежний уровень", "Снизилась"
-STANDARD, STANDARD_TYPO, PREMIUM = "стандарт", "стандартт", "премиум"
-YES, NO = "да", "нет"
-# The real file always spells the cosmetics category with one "с": kept as it is.
-CATEGORIES = (
-    "Товары для детей",
-    "Домашний текстиль",
-    "Косметика и аксесуары",
-    "Техника для красоты и здоровья",
-    "Мелкая бытовая техника и электроника",
-    "Кухонная посуда",
+_LABEL = EXPORTS[MARKET_FILE].column("activity_declined")
+KEPT, DECLINED = _LABEL.spelling("0"), _LABEL.spelling("1")
+# The standard tier's first spelling and the typo the export also writes; then the premium tier.
+(STANDARD, STANDARD_TYPO), (PREMIUM,) = dict(
+    EXPORTS[MARKET_FILE].column("service_tier").values
+).values()
+_CONSENT = EXPORTS[MARKET_FILE].column("is_marketing_allowed")
+YES, NO = _CONSENT.spelling("true"), _CONSENT.spelling("false")
+# As the export spells them: the real file always writes the cosmetics category with one "с".
+_CATEGORY = EXPORTS[MARKET_FILE].column("favourite_category")
+CATEGORIES = tuple(_CATEGORY.spelling(category) for category in _CATEGORY.canonical_values)
+_MONEY_PERIOD = EXPORTS[MARKET_MONEY].column("period")
+MONEY_PERIODS = tuple(
+    _MONEY_PERIOD.spelling(period)
+    for period in ("two_months_ago", "previous_month", "current_month")
 )
-MONEY_PERIODS = ("препредыдущий_месяц", "предыдущий_месяц", "текущий_месяц")
-# market_time.csv spells the previous month "предыдцщий": kept as it is.
-TIME_PERIODS = ("предыдцщий_месяц", "текущий_месяц")
+# market_time.csv spells the previous month "предыдцщий": its declared spelling.
+_TIME_PERIOD = EXPORTS[MARKET_TIME].column("period")
+TIME_PERIODS = tuple(
+    _TIME_PERIOD.spelling(period) for period in ("previous_month", "current_month")
+)
 
 # --- Shares and class-conditional distributions, rounded from the real exports' summaries ---
 # The per-class figures below are what the file shows for each value of the target. Behind
@@ -121,6 +124,11 @@ CATEGORY_SHARES = {
     KEPT: (0.23, 0.19, 0.16, 0.16, 0.18, 0.08),
     DECLINED: (0.28, 0.21, 0.21, 0.11, 0.05, 0.14),
 }
+if any(len(shares) != len(CATEGORIES) for shares in CATEGORY_SHARES.values()):
+    raise ValueError(
+        f"CATEGORY_SHARES gives {len(CATEGORY_SHARES[KEPT])} shares; the declaration of "
+        f"{MARKET_FILE} has {len(CATEGORIES)} categories: {', '.join(CATEGORIES)}"
+    )
 # Promo share: most customers buy 11-40 % on promotion, a cluster buys almost only on promotion.
 PROMO_HEAVY_SHARE = {KEPT: 0.04, DECLINED: 0.26}
 PROMO_ZERO_SHARE = {KEPT: 0.0, DECLINED: 0.008}
@@ -441,68 +449,80 @@ def _lines(rows: np.ndarray) -> bytes:
     return ("\n".join(rows.tolist()) + "\n").encode("utf-8")
 
 
-def format_market_file(chunk: Chunk) -> bytes:
-    target = _strings([KEPT, DECLINED])[chunk.declined.astype(np.int64)]
-    service = _strings([STANDARD, STANDARD_TYPO, PREMIUM])[chunk.service]
-    allow = _strings([NO, YES])[chunk.allow.astype(np.int64)]
-    category = _strings(CATEGORIES)[chunk.category]
-    columns = (
-        _integers(chunk.ids),
-        target,
-        service,
-        allow,
-        _decimal_tenths(chunk.market_6m_tenths),
-        _integers(chunk.market_current),
-        _integers(chunk.duration),
-        _decimal_hundredths(chunk.promo_hundredths),
-        category,
-        _integers(chunk.categories_per_visit),
-        _integers(chunk.unpaid),
-        _integers(chunk.errors),
-        _integers(chunk.pages),
-    )
+def _declared_rows(name: str, values: dict[str, np.ndarray]) -> bytes:
+    """The rows of export ``name``: its declared columns in the file's order, each from
+    ``values`` by its staged name. A declared column the generator makes no values for is an
+    error that names it."""
+    columns = EXPORTS[name].columns
+    missing = [column.header for column in columns if column.name not in values]
+    if missing:
+        raise ValueError(
+            f"{name}: the generator makes no values for the declared column(s) "
+            f"{', '.join(missing)}: add them to its formatter (FORMATTERS)"
+        )
     parts: list[np.ndarray | str] = []
     for column in columns:
-        parts += [column, ","]
+        parts += [values[column.name], DELIMITERS[name]]
     return _lines(_join(*parts[:-1]))
+
+
+def format_market_file(chunk: Chunk) -> bytes:
+    return _declared_rows(
+        MARKET_FILE,
+        {
+            "customer_id": _integers(chunk.ids),
+            "activity_declined": _strings([KEPT, DECLINED])[chunk.declined.astype(np.int64)],
+            "service_tier": _strings([STANDARD, STANDARD_TYPO, PREMIUM])[chunk.service],
+            "is_marketing_allowed": _strings([NO, YES])[chunk.allow.astype(np.int64)],
+            "marketing_contacts_6m_avg": _decimal_tenths(chunk.market_6m_tenths),
+            "marketing_contacts_current_month": _integers(chunk.market_current),
+            "tenure_days": _integers(chunk.duration),
+            "promo_purchase_share": _decimal_hundredths(chunk.promo_hundredths),
+            "favourite_category": _strings(CATEGORIES)[chunk.category],
+            "categories_per_visit": _integers(chunk.categories_per_visit),
+            "unpaid_cart_items_quarter": _integers(chunk.unpaid),
+            "service_errors": _integers(chunk.errors),
+            "pages_per_visit": _integers(chunk.pages),
+        },
+    )
 
 
 def format_market_money(chunk: Chunk) -> bytes:
     order = chunk.money_order
     revenue = np.take_along_axis(chunk.revenue_tenths, order, axis=1).ravel()
-    rows = _join(
-        _integers(np.repeat(chunk.ids, 3)),
-        ",",
-        _strings(MONEY_PERIODS)[order.ravel()],
-        ",",
-        _decimal_tenths(revenue),
+    return _declared_rows(
+        MARKET_MONEY,
+        {
+            "customer_id": _integers(np.repeat(chunk.ids, 3)),
+            "period": _strings(MONEY_PERIODS)[order.ravel()],
+            "revenue": _decimal_tenths(revenue),
+        },
     )
-    return _lines(rows)
 
 
 def format_market_time(chunk: Chunk) -> bytes:
     # Column 1 of ``order`` is TIME_PERIODS' current month.
     order = np.where(chunk.time_current_first[:, None], [1, 0], [0, 1])
     minutes = np.take_along_axis(chunk.minutes, order, axis=1).ravel()
-    rows = _join(
-        _integers(np.repeat(chunk.ids, 2)),
-        ",",
-        _strings(TIME_PERIODS)[order.ravel()],
-        ",",
-        _integers(minutes),
+    return _declared_rows(
+        MARKET_TIME,
+        {
+            "customer_id": _integers(np.repeat(chunk.ids, 2)),
+            "period": _strings(TIME_PERIODS)[order.ravel()],
+            "minutes": _integers(minutes),
+        },
     )
-    return _lines(rows)
 
 
 def format_money(chunk: Chunk) -> bytes:
     profit = chunk.profit_hundredths
-    rows = _join(
-        _integers(chunk.ids),
-        ";",
-        _integers(profit // 100),
-        _MONEY_HUNDREDTHS[profit % 100],
+    return _declared_rows(
+        MONEY,
+        {
+            "customer_id": _integers(chunk.ids),
+            "profit": _join(_integers(profit // 100), _MONEY_HUNDREDTHS[profit % 100]),
+        },
     )
-    return _lines(rows)
 
 
 FORMATTERS: dict[str, Callable[[Chunk], bytes]] = {
@@ -621,15 +641,19 @@ PROFIT_RANGE = (0.5, 8.0)
 # A newcomer's tenure in the month it arrives, in days (the real file's customers without
 # earlier revenue have the shortest tenures, 110 to 154 days).
 NEWCOMER_TENURE_DAYS = (110, 160)
-# The behaviours a drift may scale: market_file.csv's column, the Chunk field that holds it (in
-# its last unit) and the bounds a scaled value is kept within.
+# The behaviours a drift may scale: market_file.csv's column (its header, as the export writes
+# it), the Chunk field that holds it (in its last unit) and the bounds a scaled value is kept
+# within.
 DRIFTABLE = {
-    "Маркет_актив_6_мес": ("market_6m_tenths", 0, None),
-    "Акционные_покупки": ("promo_hundredths", 0, 100),
-    "Средний_просмотр_категорий_за_визит": ("categories_per_visit", 1, None),
-    "Неоплаченные_продукты_штук_квартал": ("unpaid", 0, None),
-    "Ошибка_сервиса": ("errors", 0, None),
-    "Страниц_за_визит": ("pages", 1, None),
+    EXPORTS[MARKET_FILE].column(column).header: drift
+    for column, drift in {
+        "marketing_contacts_6m_avg": ("market_6m_tenths", 0, None),
+        "promo_purchase_share": ("promo_hundredths", 0, 100),
+        "categories_per_visit": ("categories_per_visit", 1, None),
+        "unpaid_cart_items_quarter": ("unpaid", 0, None),
+        "service_errors": ("errors", 0, None),
+        "pages_per_visit": ("pages", 1, None),
+    }.items()
 }
 
 # A random number of the sequence is uniform number (customer, slot, field): the slot is 0 for

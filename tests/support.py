@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 
-from warehouse.exports import LABEL_COLUMN
+from warehouse.dbt_runner import dbt_executable
+from warehouse.paths import DBT_PROJECT_DIR
 
 # The month test builds are of, unless a test says otherwise (tests never depend on today).
 TEST_MONTH = "2026-11"
+
+# The exports' headers, written out here on purpose, not read from the project's declaration
+# (warehouse.exports): a test that followed the declaration could not catch a wrong one.
+LABEL_COLUMN = "Покупательская активность"
 
 MARKET_FILE_HEADER = [
     "id",
@@ -44,6 +51,40 @@ def write_rows(path: Path, rows: list[list[str]], delimiter: str = ",", **option
         csv.writer(
             stream, delimiter=delimiter, lineterminator=options.get("line_ending", "\n")
         ).writerows(rows)
+
+
+def compile_models(models: list[str], raw_dir: Path, target: Path) -> dict[str, str]:
+    """The SQL dbt compiles for ``models`` (names) with the exports in ``raw_dir``, by model:
+    the project's real SQL, to run on files a test writes. ``target`` holds dbt's output; a
+    model reading another's table refers to it in the catalog ``compile``."""
+    subprocess.run(
+        [
+            *dbt_executable(),
+            "compile",
+            "--select",
+            *models,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+            "--vars",
+            json.dumps({"raw_dir": str(raw_dir)}),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env={
+            **os.environ,
+            "ONECLICK_DEV_WAREHOUSE": str(target / "compile.duckdb"),
+            "ONECLICK_PUBLISHED_WAREHOUSE": str(target / "nothing-published.duckdb"),
+        },
+        check=True,
+        capture_output=True,
+    )
+    compiled = target / "compiled" / "oneclick" / "models"
+    return {model: next(compiled.rglob(f"{model}.sql")).read_text("utf-8") for model in models}
 
 
 def run_oneclick(*arguments: str | Path, timeout: float = 600) -> subprocess.CompletedProcess:

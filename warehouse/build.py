@@ -21,7 +21,7 @@ from warehouse.dbt_runner import DbtRun, Progress, run_dbt
 from warehouse.errors import EnvironmentFault, os_error_cause
 from warehouse.failures import ENVIRONMENT_MESSAGES, environment_fault_in, explain_failures
 from warehouse.months import export_month as month_of_exports
-from warehouse.paths import models_dir, work_dir
+from warehouse.paths import trained_models_dir, work_dir
 from warehouse.publish import build_lock, new_build_folder, publish, remove_abandoned_builds
 from warehouse.raw_files import RawExports, inspect_raw_folder, readable_folder
 from warehouse.run_log import ENVIRONMENT_VARIABLE, build_run_record
@@ -109,7 +109,7 @@ def build_warehouse(
                     dbt_vars={
                         **settings,
                         "raw_dir": str(readable_folder(exports, build_folder)),
-                        "model_dir": str(models_dir(warehouse)),
+                        "trained_model_dir": str(trained_models_dir(warehouse)),
                         "model_path": str(model_path) if model_path else "",
                     },
                     build_env={

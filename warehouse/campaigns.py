@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -22,8 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-
-from warehouse.publish import file_fingerprint
 
 FORMATS = ("csv", "parquet")
 CONTACT_COLUMNS = (
@@ -152,13 +151,18 @@ def _write_manifest(
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "format": file_format,
         "files": {
-            item.path.name: {"rows": item.rows, "sha256": file_fingerprint(item.path)}
-            for item in written
+            item.path.name: {"rows": item.rows, "sha256": _sha256(item.path)} for item in written
         },
     }
     (folder / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+
+
+def _sha256(path: Path) -> str:
+    """SHA-256 of a written file's bytes, for the manifest."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _check_replaceable(out_dir: Path) -> None:

@@ -21,11 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warehouse.paths import DBT_PROJECT_DIR
+from warehouse.paths import DBT_PROJECT_ENV, dbt_project_dir
 
 Progress = Callable[[str], None]
 
-# A Python model's own progress lines (the model step prints them as it trains).
+# A Python model's own progress lines (the model step prints them as it trains:
+# dbt_project/models/ml_training/ml_model_registration.py).
 PROGRESS_PREFIX = "oneclick-progress:"
 RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult"}
 # A clause of a description that a start line shows: up to the first colon, full stop or dash.
@@ -131,6 +132,7 @@ def run_dbt(
     """Run ``dbt <command>`` against the DuckDB file at ``warehouse_path`` (the profile's
     ``candidate`` target), with the published warehouse at ``published_path`` attached read-only
     as the catalog ``published`` (absent before the first build)."""
+    project_dir = dbt_project_dir()
     arguments = [
         *dbt_executable(),
         "--log-format",
@@ -139,9 +141,9 @@ def run_dbt(
         "--no-send-anonymous-usage-stats",
         *command,
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(project_dir),
         "--target",
         "candidate",
         "--target-path",
@@ -157,6 +159,8 @@ def run_dbt(
         "ONECLICK_PUBLISHED_WAREHOUSE": str(published_path),
         "ONECLICK_THREADS": str(threads or _threads_from_environment() or os.cpu_count() or 1),
         "DBT_PARTIAL_PARSE": "true",
+        # The Python models read the declaration of the exports from the project dbt runs.
+        DBT_PROJECT_ENV: str(project_dir),
         **(extra_env or {}),
     }
     (target_path / "run_results.json").unlink(missing_ok=True)
@@ -166,7 +170,7 @@ def run_dbt(
     )
     with subprocess.Popen(
         arguments,
-        cwd=DBT_PROJECT_DIR,
+        cwd=project_dir,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

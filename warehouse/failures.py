@@ -21,7 +21,7 @@ import duckdb
 
 from warehouse.dbt_runner import DbtRun, NodeResult
 from warehouse.errors import EnvironmentFault, printable
-from warehouse.exports import EXPORTS
+from warehouse.exports import declared_exports
 from warehouse.line_map import first_misfit, physical_line
 from warehouse.publish import attach_statement
 from warehouse.raw_files import RawDataError, detect_delimiter
@@ -186,7 +186,7 @@ def _delimiter(message: str, path: Path) -> str | None:
     stated = CSV_DELIMITER.search(message)
     if stated:
         return stated.group(1)
-    spec = next((spec for spec in EXPORTS if spec.file_name == path.name), None)
+    spec = next((spec for spec in declared_exports() if spec.file_name == path.name), None)
     if spec is None:
         return None
     with path.open("rb") as stream:

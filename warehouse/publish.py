@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -36,17 +35,6 @@ def attach_statement(path: str | Path | None, catalog: str = CATALOG) -> str:
 
 class BuildLockedError(Exception):
     """Another build of the same warehouse is running."""
-
-
-def file_fingerprint(path: Path) -> str | None:
-    """SHA-256 of a file's bytes, or None when there is no file."""
-    if not path.exists():
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(4 * 1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager

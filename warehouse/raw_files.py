@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse.errors import EnvironmentFault, printable
-from warehouse.exports import EXPORTS, ExportSpec
+from warehouse.exports import Export, declared_exports
 
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -65,7 +65,7 @@ class RawDataError(Exception):
 class RawFile:
     """What was detected about one export file."""
 
-    spec: ExportSpec
+    spec: Export
     path: Path
     size_bytes: int
     sha256: str
@@ -89,7 +89,9 @@ class RawFile:
 
     @property
     def has_label(self) -> bool:
-        return any(column in self.header for column in self.spec.optional_columns)
+        """Whether the file has the label (an export that is only to be scored has none)."""
+        labels = [column.header for column in self.spec.columns if column.has_role("label")]
+        return any(header in self.header for header in labels)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def _inspect_folder(folder: Path) -> RawExports:
     problems: list[str] = []
     files: list[RawFile] = []
     warnings: list[str] = []
-    for spec in EXPORTS:
+    for spec in declared_exports():
         path = folder / spec.file_name
         try:
             outside = _link_out_of(folder, path)
@@ -149,7 +151,7 @@ def _inspect_folder(folder: Path) -> RawExports:
     return RawExports(folder=folder.resolve(), files=tuple(files), warnings=tuple(warnings))
 
 
-def inspect_export(path: Path, spec: ExportSpec) -> RawFile:
+def inspect_export(path: Path, spec: Export) -> RawFile:
     """Detect one file's dialect, check its header, first rows and end, and fingerprint it."""
     scan = _read_through(path)
     name = spec.file_name
@@ -291,7 +293,7 @@ def _read_through(path: Path) -> _Pass:
     )
 
 
-def _decode_sample(name: str, sample: bytes, has_bom: bool, spec: ExportSpec) -> tuple[str, str]:
+def _decode_sample(name: str, sample: bytes, has_bom: bool, spec: Export) -> tuple[str, str]:
     """The encoding, told by the header line (it always has Cyrillic), and the decoded sample."""
     body = sample[len(codecs.BOM_UTF8) :] if has_bom else sample
     header_line = body.split(b"\n", 1)[0]
@@ -312,7 +314,7 @@ def _decode_sample(name: str, sample: bytes, has_bom: bool, spec: ExportSpec) ->
     )
 
 
-def detect_delimiter(name: str, header_line: str, spec: ExportSpec) -> str:
+def detect_delimiter(name: str, header_line: str, spec: Export) -> str:
     """The delimiter that splits ``header_line`` into the most of the export's columns."""
 
     def known(delimiter: str) -> int:
@@ -333,7 +335,7 @@ def detect_delimiter(name: str, header_line: str, spec: ExportSpec) -> str:
     return best
 
 
-def _check_header(name: str, header: tuple[str, ...], spec: ExportSpec) -> None:
+def _check_header(name: str, header: tuple[str, ...], spec: Export) -> None:
     missing = [column for column in spec.required_columns if column not in header]
     if not missing:
         duplicated = sorted({column for column in header if header.count(column) > 1})

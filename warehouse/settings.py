@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from warehouse.paths import DBT_PROJECT_DIR
+from warehouse.paths import dbt_project_dir
 
 
 class SettingsError(ValueError):
@@ -61,9 +61,10 @@ class Setting:
         return f"--var {self.name}={_shown(value)} is not allowed: expected {self.allowed}"
 
 
-def load_settings(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Setting]:
-    """Every setting declared in ``dbt_project.yml``, by name."""
-    project = yaml.safe_load((Path(project_dir) / "dbt_project.yml").read_text(encoding="utf-8"))
+def load_settings(project_dir: Path | None = None) -> dict[str, Setting]:
+    """Every setting declared in ``dbt_project.yml`` (of the project builds run), by name."""
+    path = Path(project_dir or dbt_project_dir()) / "dbt_project.yml"
+    project = yaml.safe_load(path.read_text(encoding="utf-8"))
     project_vars = project.get("vars", {})
     settings = {}
     for name, rule in project_vars.get("setting_rules", {}).items():

@@ -6,8 +6,8 @@ manifest.json) and its kind, so a new model lands in the right step without edit
 
     models/staging/…                      load+stage
     models/intermediate/…, models/marts/… features  (everything not matched below)
-    models/ml/…, or a name with ml_/train model train
-    models/marts/model/…                  scoring   (customer_scores and the model's tables)
+    models/ml_training/…, or ml_/train   model train
+    models/marts/model_results/…          scoring   (customer_scores and the model's tables)
     models/marts/segments/…, seeds        segments
     build_runs, on-run-end hooks          run log
     data tests, unit tests                tests
@@ -33,8 +33,8 @@ DATA_STEPS = ("load+stage", "features")
 # Folders of the dbt project and their step, the first that matches wins.
 FOLDER_STEPS = {
     "models/staging/": "load+stage",
-    "models/ml/": "model train",
-    "models/marts/model/": "scoring",
+    "models/ml_training/": "model train",
+    "models/marts/model_results/": "scoring",
     "models/marts/segments/": "segments",
 }
 RUN_LOG_MODELS = {"build_runs"}

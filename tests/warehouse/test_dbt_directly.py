@@ -84,7 +84,7 @@ def test_plain_dbt_build_reads_history_and_leaves_the_published_file_alone(
             published,
             {
                 "raw_dir": str(raw),
-                "model_dir": str(tmp_path / "models"),
+                "trained_model_dir": str(tmp_path / "trained_models"),
                 "model_path": str(demo_build.model_path),
             },
         )

@@ -11,11 +11,8 @@ files whose every record holds the line it starts on, read by DuckDB as the sour
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import re
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -23,7 +20,7 @@ import pytest
 
 import warehouse.line_map
 from scripts.generate_demo_data import generate
-from warehouse.dbt_runner import dbt_executable
+from tests.support import compile_models
 from warehouse.line_map import Misfit, first_misfit, line_offsets, physical_line
 from warehouse.paths import DBT_PROJECT_DIR, demo_months
 
@@ -46,33 +43,10 @@ def large_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def compiled_staging(large_exports: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The staging models' SQL as dbt compiles it for the large exports."""
-    target = tmp_path_factory.mktemp("target")
-    subprocess.run(
-        [
-            *dbt_executable(),
-            "compile",
-            "--select",
-            *STAGING.values(),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--vars",
-            json.dumps({"raw_dir": str(large_exports)}),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "ONECLICK_WAREHOUSE_PATH": str(target / "compile.duckdb")},
-        check=True,
-        capture_output=True,
+    compiled = compile_models(
+        list(STAGING.values()), large_exports, tmp_path_factory.mktemp("target")
     )
-    compiled = target / "compiled" / "oneclick" / "models" / "staging"
-    return {
-        export: (compiled / f"{model}.sql").read_text("utf-8") for export, model in STAGING.items()
-    }
+    return {export: compiled[model] for export, model in STAGING.items()}
 
 
 def record_number_expression() -> str:

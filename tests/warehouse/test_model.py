@@ -11,8 +11,7 @@ from sklearn.metrics import roc_auc_score
 
 from models_ml.config import TrainingConfig
 from tests.conftest import Build, build_or_fail
-from tests.support import TEST_MONTH, query, read_rows, run_oneclick, write_rows
-from warehouse.exports import LABEL_COLUMN
+from tests.support import LABEL_COLUMN, TEST_MONTH, query, read_rows, run_oneclick, write_rows
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +64,7 @@ def test_the_build_saves_the_model_beside_the_warehouse_and_registers_it(real_bu
     )[0]
 
     assert is_current
-    assert Path(path) == real_build.warehouse.parent / "models" / f"{version}.joblib"
+    assert Path(path) == real_build.warehouse.parent / "trained_models" / f"{version}.joblib"
     assert Path(path).is_file()
     assert str(path) in real_build.stdout
     scored = query(real_build.warehouse, "select distinct model_version from marts.customer_scores")
@@ -89,7 +88,7 @@ def test_a_second_build_of_the_same_export_reuses_the_model_and_a_changed_one_re
     warehouse = tmp_path / "warehouse" / "oneclick.duckdb"
     warehouse.parent.mkdir()
     shutil.copy2(demo_build.warehouse, warehouse)
-    shutil.copytree(demo_build.model_path.parent, warehouse.parent / "models")
+    shutil.copytree(demo_build.model_path.parent, warehouse.parent / "trained_models")
     scores_sql = (
         "select customer_id, decline_probability, is_out_of_fold, score_source, model_version "
         "from marts.customer_scores order by customer_id"

@@ -21,8 +21,7 @@ from sklearn.metrics import roc_auc_score
 
 from models_ml.candidates import CANDIDATES
 from tests.conftest import Build, build_or_fail
-from tests.support import query, read_rows, run_oneclick, write_rows
-from warehouse.exports import LABEL_COLUMN
+from tests.support import LABEL_COLUMN, query, read_rows, run_oneclick, write_rows
 from warehouse.paths import DBT_PROJECT_DIR
 from warehouse.reporting import page, plots, read_report_data
 

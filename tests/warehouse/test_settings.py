@@ -32,7 +32,7 @@ def test_every_setting_has_a_default_and_a_rule_and_nothing_else_is_a_setting():
         assert name in declared, f"{name} has a rule but no default"
         assert setting.problem(setting.default) is None, f"{name}'s default breaks its rule"
     # what oneclick sets for each build is not a setting a user may override
-    assert not {"raw_dir", "model_dir", "model_path", "export_month"} & set(settings)
+    assert not {"raw_dir", "trained_model_dir", "model_path", "export_month"} & set(settings)
     # nor are the declarations the SQL is written from (the segments, the behaviours)
     assert not {"segments", "behaviour_flags"} & set(settings)
 

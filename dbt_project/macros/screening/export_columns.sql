@@ -1,49 +1,12 @@
 {#-
-    The staged columns of each export beside the header the export gives them, key columns
-    first. One list serves the screening (which columns make a duplicate) and the rejected-row
-    record (which values to show a person).
+    A row's values as text for a person, labelled with the export's own headers, in the order of
+    its declaration (export_columns): `id=215348, …`.
 -#}
-{% macro export_columns(source_file) -%}
-    {%- set exports = {
-        "market_file.csv": [
-            ("customer_id", "id"),
-            ("activity_declined", "Покупательская активность"),
-            ("service_tier", "Тип сервиса"),
-            ("is_marketing_allowed", "Разрешить сообщать"),
-            ("marketing_contacts_6m_avg", "Маркет_актив_6_мес"),
-            ("marketing_contacts_current_month", "Маркет_актив_тек_мес"),
-            ("tenure_days", "Длительность"),
-            ("promo_purchase_share", "Акционные_покупки"),
-            ("favourite_category", "Популярная_категория"),
-            ("categories_per_visit", "Средний_просмотр_категорий_за_визит"),
-            ("unpaid_cart_items_quarter", "Неоплаченные_продукты_штук_квартал"),
-            ("service_errors", "Ошибка_сервиса"),
-            ("pages_per_visit", "Страниц_за_визит"),
-        ],
-        "market_money.csv": [
-            ("customer_id", "id"),
-            ("period", "Период"),
-            ("revenue", "Выручка"),
-        ],
-        "market_time.csv": [
-            ("customer_id", "id"),
-            ("period", "Период"),
-            ("minutes", "минут"),
-        ],
-        "money.csv": [
-            ("customer_id", "id"),
-            ("profit", "Прибыль"),
-        ],
-    } -%}
-    {{ return(exports[source_file]) }}
-{%- endmacro %}
-
-{#- A row's values as text for a person: `id=215348, Период=current_month, Выручка=-5.0`. -#}
-{% macro describe_values(source_file, relation_alias) -%}
+{% macro describe_values(table_name, relation_alias) -%}
     concat_ws(
         ', ',
-        {%- for column, header in export_columns(source_file) %}
-        '{{ header }}=' || coalesce({{ relation_alias }}.{{ column }}::varchar, '∅')
+        {%- for column in export_columns(table_name) %}
+        '{{ column.header | replace("'", "''") }}=' || coalesce({{ relation_alias }}.{{ column.name }}::varchar, '∅')
         {{- "," if not loop.last }}
         {%- endfor %}
     )

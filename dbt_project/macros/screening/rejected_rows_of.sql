@@ -1,5 +1,5 @@
 {#-
-    The rows of one export that do not reach the customers, each with one reason:
+    The rows of one export (a table of the shop_export source) that do not reach the customers, each with one reason:
     - stage 'screening': the row itself was set aside (see screen_rows);
     - stage 'matching': the row is sound but its customer is not whole across the exports
       (a market_file.csv customer another export lacks, or a row of a customer market_file.csv
@@ -7,7 +7,7 @@
     matched_relation holds rows of int_customers_matched_across_exports; only those with
     missing_data matter, so a caller may pass just those.
 -#}
-{% macro rejected_rows_of(source_file, screened_relation, matched_relation) -%}
+{% macro rejected_rows_of(table_name, screened_relation, matched_relation) -%}
     select
         screened.source_file,
         screened.source_record_number,
@@ -18,7 +18,7 @@
         case
             when not screened.is_kept
                 then screened.rejection_reason
-            {%- if source_file == 'market_file.csv' %}
+            {%- if table_name == 'market_file' %}
             when matched.missing_data is not null
                 then 'customer set aside: ' || matched.missing_data
             {%- else %}
@@ -26,7 +26,7 @@
                 then 'customer has no usable row in market_file.csv'
             {%- endif %}
         end as reason,
-        {{ describe_values(source_file, 'screened') }} as raw_values
+        {{ describe_values(table_name, 'screened') }} as raw_values
     from {{ screened_relation }} as screened
     left join {{ matched_relation }} as matched
         on screened.customer_id = matched.customer_id

@@ -7,16 +7,21 @@
       so every copy is set aside
     - an exact duplicate: the same key and values as an earlier record; the first copy is kept,
       and the reason names its line in the file (through the line map, for these few rows)
-    - a value out of its range (a rule from range_rules: (condition that is wrong, reason))
+    - a value out of its declared range (export_range_rules)
 
-    The columns come from export_columns(source_file), keys first; key_count says how many of
-    them make the key.
+    Everything comes from the export's declaration (export_columns): the key is its columns of
+    role key, and every other declared column is a value, so two rows are exact duplicates only
+    when all the export's columns agree.
 -#}
-{% macro screen_rows(staged_relation, source_file, key_count, range_rules=[]) -%}
-    {%- set columns = export_columns(source_file) -%}
-    {%- set key_columns = columns[:key_count] | map(attribute=0) | list -%}
-    {%- set value_columns = columns[key_count:] | map(attribute=0) | list -%}
-    {%- set key_label = columns[:key_count] | map(attribute=1) | join(' + ') -%}
+{% macro screen_rows(staged_relation, table_name) -%}
+    {%- set source_file = export_file_name(table_name) -%}
+    {%- set keys = export_key_columns(table_name) -%}
+    {%- set key_columns = keys | map(attribute='name') | list -%}
+    {%- set key_label = keys | map(attribute='header') | join(' + ') -%}
+    {%- set value_columns = [] -%}
+    {%- for column in export_columns(table_name) if column.name not in key_columns -%}
+        {%- do value_columns.append(column.name) -%}
+    {%- endfor -%}
 
 with
 
@@ -86,7 +91,7 @@ screened as (
                     || ' rows for the same {{ key_label }} with different values'
             when source_record_number != first_record_number
                 then 'exact duplicate of line ' || first_line_number
-            {%- for condition, reason in range_rules %}
+            {%- for condition, reason in export_range_rules(table_name) %}
             when {{ condition }}
                 then '{{ reason | replace("'", "''") }}'
             {%- endfor %}

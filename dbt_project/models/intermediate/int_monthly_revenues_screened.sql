@@ -1,6 +1,2 @@
-{{ screen_rows(
-    ref('stg_shop_export__monthly_revenues'),
-    source_file='market_money.csv',
-    key_count=2,
-    range_rules=[('revenue < 0', 'negative revenue')],
-) }}
+-- market_money.csv's staged rows, screened as the export's declaration says (macro screen_rows).
+{{ screen_rows(ref('stg_shop_export__monthly_revenues'), 'market_money') }}

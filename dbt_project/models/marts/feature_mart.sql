@@ -1,5 +1,8 @@
 -- One row per in-scope customer: every feature the decline-risk model uses, the label where
--- the export has it, and the profit the segments weigh the risk by.
+-- the export has it, and the profit the segments weigh the risk by. market_file.csv's columns
+-- are the ones its declaration gives the role label, feature or consent (a declared feature
+-- comes here by itself; the contract in _marts__models.yml names it); the derived features are
+-- written here and declared as features in _marts__models.yml.
 
 with
 
@@ -46,24 +49,10 @@ features as (
         ---------- ids
         scope.customer_id,
 
-        ---------- label
-        customers.activity_declined,
-
-        ---------- categories
-        customers.service_tier,
-        customers.favourite_category,
-
-        ---------- numerics: marketing and tenure
-        customers.marketing_contacts_6m_avg,
-        customers.marketing_contacts_current_month,
-        customers.tenure_days,
-
-        ---------- numerics: purchases and site behaviour
-        customers.promo_purchase_share,
-        customers.categories_per_visit,
-        customers.unpaid_cart_items_quarter,
-        customers.service_errors,
-        customers.pages_per_visit,
+        ---------- from market_file.csv: the label, the features and consent it declares
+        {%- for column in export_columns_of_roles('market_file', ['label', 'feature', 'consent']) %}
+        customers.{{ column.name }},
+        {%- endfor %}
 
         ---------- numerics: revenue and minutes by month
         revenues.revenue_two_months_ago,
@@ -80,7 +69,6 @@ features as (
         profits.profit,
 
         ---------- booleans
-        customers.is_marketing_allowed,
         revenues.has_imputed_revenue
 
     from scope

@@ -18,25 +18,25 @@ incomplete_customers as (
 
 market_file as (
 
-    {{ rejected_rows_of('market_file.csv', ref('int_customers_screened'), matched) }}
+    {{ rejected_rows_of('market_file', ref('int_customers_screened'), matched) }}
 
 ),
 
 market_money as (
 
-    {{ rejected_rows_of('market_money.csv', ref('int_monthly_revenues_screened'), matched) }}
+    {{ rejected_rows_of('market_money', ref('int_monthly_revenues_screened'), matched) }}
 
 ),
 
 market_time as (
 
-    {{ rejected_rows_of('market_time.csv', ref('int_monthly_minutes_screened'), matched) }}
+    {{ rejected_rows_of('market_time', ref('int_monthly_minutes_screened'), matched) }}
 
 ),
 
 money as (
 
-    {{ rejected_rows_of('money.csv', ref('int_profits_screened'), matched) }}
+    {{ rejected_rows_of('money', ref('int_profits_screened'), matched) }}
 
 ),
 

@@ -1,5 +1,5 @@
 -- Who to email or call, with what: one row per customer of this month's campaigns who is to be
--- contacted. Only customers who consented to marketing (`Разрешить сообщать` = «да») are here,
+-- contacted. Only customers who consented to marketing (is_marketing_allowed) are here,
 -- and never a customer of the control group (marts.campaign_assignments): the offer rules skip
 -- contact offers for customers without consent, and the filters below make sure of both.
 -- Within an offer, contact the largest profit at risk first.

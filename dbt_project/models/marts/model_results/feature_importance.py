@@ -7,5 +7,5 @@ from models_ml.tables import importance_rows
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = dbt.ref("ml_decline_model").df()
+    registry = dbt.ref("ml_model_registration").df()
     return importance_rows(load_model(registry["artifact_path"].iloc[0]))

@@ -1,6 +1,7 @@
 """The model step: train the decline-risk model on ml_training_sample and save it — or reuse the
 model an earlier build saved from the same training rows and settings — or take the saved model
-`oneclick build --model PATH` names; either way return its registry row. A thin shell around
+`oneclick build --model PATH` names; either way register it: return its row of the model
+registry (the model itself is the saved file). A thin shell around
 models_ml (dbt cannot unit-test Python models: tests/models_ml tests the package)."""
 
 from pathlib import Path
@@ -27,7 +28,7 @@ def model(dbt, session):
     )
     artifact, source = train_or_reuse(
         sample,
-        Path(dbt.config.get("model_dir")),
+        Path(dbt.config.get("trained_model_dir")),
         labelled_rows=labelled,
         customers_to_score=customers,
         progress=progress,

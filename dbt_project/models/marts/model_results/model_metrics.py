@@ -7,7 +7,7 @@ from models_ml.tables import metric_rows
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = dbt.ref("ml_decline_model").df()
+    registry = dbt.ref("ml_model_registration").df()
     scores = (
         dbt.ref("customer_scores").filter("is_out_of_fold and activity_declined is not null").df()
     )

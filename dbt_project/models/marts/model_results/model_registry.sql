@@ -14,7 +14,7 @@ previous_models as (
 
 current_model as (
 
-    select * from {{ ref('ml_decline_model') }}
+    select * from {{ ref('ml_model_registration') }}
 
 ),
 

@@ -1,5 +1,5 @@
 """Every in-scope customer's probability of buying less in the next three months, scored in
-batches by the model of this build (ml_decline_model). A thin shell around models_ml."""
+batches by the model of this build (ml_model_registration). A thin shell around models_ml."""
 
 from datetime import UTC, datetime
 
@@ -10,7 +10,7 @@ from models_ml.tables import score_rows
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = dbt.ref("ml_decline_model").df()
+    registry = dbt.ref("ml_model_registration").df()
     artifact = load_model(registry["artifact_path"].iloc[0])
     return score_rows(
         artifact,

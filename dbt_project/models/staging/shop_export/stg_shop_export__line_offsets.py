@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse.exports import EXPORT_FILE_NAMES
+from warehouse.exports import declared_exports
 from warehouse.line_map import line_offsets
 
 # The options the sources read the exports with (_shop_export__sources.yml), for the sniffer.
@@ -19,7 +19,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     raw_dir = Path(dbt.config.get("raw_dir"))
     rows = []
-    for file_name in EXPORT_FILE_NAMES:
+    for file_name in [export.file_name for export in declared_exports()]:
         path = raw_dir / file_name
         try:
             (delimiter,) = session.execute(SNIFF, [str(path)]).fetchone()

@@ -9,7 +9,7 @@ from models_ml.tables import drift_rows
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = dbt.ref("ml_decline_model").df()
+    registry = dbt.ref("ml_model_registration").df()
     return drift_rows(
         load_model(registry["artifact_path"].iloc[0]),
         relation_batches(dbt.ref("feature_mart")),
