@@ -127,10 +127,12 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_ships_the_dbt_project_and_the_demo_exports(wheel: Path):
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
+    # Everything of the dbt project a build reads; review/ (the checker's exceptions, read by a
+    # review of the checkout) is not shipped.
     project = {
         name.removeprefix("dbt_project/")
         for name in source_files()
-        if name.startswith("dbt_project/")
+        if name.startswith("dbt_project/") and not name.startswith("dbt_project/review/")
     }
     demo = {
         str(path.relative_to(REPO_ROOT / "warehouse"))
@@ -140,7 +142,7 @@ def test_the_wheel_ships_the_dbt_project_and_the_demo_exports(wheel: Path):
     assert project, "the checkout has no dbt project?"
     assert {f"warehouse/dbt_project/{name}" for name in project} <= shipped
     assert demo and {f"warehouse/{name}" for name in demo} <= shipped
-    assert not [name for name in shipped if re.search(r"dbt_project/(target|logs)/", name)]
+    assert not [name for name in shipped if re.search(r"dbt_project/(target|logs|review)/", name)]
 
 
 def test_an_installed_oneclick_builds_in_an_empty_folder_and_writes_only_there(

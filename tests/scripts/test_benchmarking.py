@@ -49,8 +49,16 @@ def test_baseline_ml_fits_on_the_sample_size_and_scores_every_customer(demo_buil
         ("model.oneclick.stg_shop_export__customers", "models/staging/x.sql", "load+stage"),
         ("model.oneclick.int_customers_matched", "models/intermediate/x.sql", "features"),
         ("model.oneclick.feature_mart", "models/marts/feature_mart.sql", "features"),
-        ("model.oneclick.ml_training_sample", "models/ml_training/ml_training_sample.sql", "model train"),
-        ("model.oneclick.customer_scores", "models/marts/model_results/customer_scores.py", "scoring"),
+        (
+            "model.oneclick.ml_training_sample",
+            "models/ml_training/ml_training_sample.sql",
+            "model train",
+        ),
+        (
+            "model.oneclick.customer_scores",
+            "models/marts/model_results/customer_scores.py",
+            "scoring",
+        ),
         ("model.oneclick.customer_segments", "models/marts/segments/x.sql", "segments"),
         ("seed.oneclick.offer_rules", "seeds/offer_rules.csv", "segments"),
         ("model.oneclick.build_runs", "models/marts/build_runs.sql", "run log"),

@@ -4,9 +4,12 @@
     naming what does not parse. One row per record of the file, in file order (no window, no
     join: DuckDB reads the file on every thread and keeps its order, see source_record_number).
 
-    - A declared column the file lacks is added, empty (union by name): an export to be scored
-      has no label, and a unit test's rows need not list every column. A required column the
-      file lacks is refused by oneclick's raw-file check before dbt runs, and is `empty` here.
+    - An optional declared column (required: false) the file lacks is added, empty (union by
+      name): an export to be scored has no label. A required column is never made up: the file
+      lacks it only where DuckDB reads its header otherwise than oneclick's raw-file check did
+      (lines deep in the file that do not fit the header), and then the build stops on DuckDB's
+      own error about the file, translated (warehouse/failures.py), instead of staging empty
+      rows.
     - A number's text is cleaned and cast once (read_number), in a column of its own.
     - Columns go by their staged names from the start (raw_<name>): a header that is also a
       staged name cannot make a reference ambiguous.
@@ -32,9 +35,13 @@ complete as (
     select * from source
     union all by name
     select
-        {%- for column in columns %}
-        null::varchar as "{{ column.header }}"{{ "," if not loop.last }}
+        {%- for column in columns if not column.required %}
+        null::varchar as "{{ column.header }}",
         {%- endfor %}
+        {%- for column in columns if column.required %}
+        "{{ column.header }}"{{ "," if not loop.last }}
+        {%- endfor %}
+    from source
     where false
 
 ),
