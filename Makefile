@@ -38,8 +38,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/analyses
 
+# The tests run on every core (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 unit: $(INSTALLED)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Build the wheel, install it with its dependencies into a fresh venv of INSTALL_PYTHON and run
 # `oneclick build` in an empty folder (tests/packaging). .ci/run does it for 3.12 and 3.13.

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import MARKET_FILE_HEADER, TEST_MONTH, query, run_oneclick, write_rows
+from tests.support import (
+    MARKET_FILE_HEADER,
+    TEST_MONTH,
+    built_once,
+    query,
+    run_oneclick,
+    write_rows,
+)
 from warehouse.paths import SHARED_PRACTICUM_DIR, latest_demo_month
 
 
@@ -138,26 +145,36 @@ def build_or_fail(
 
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The embedded demo data, built once per test session (model trained and saved)."""
-    folder = tmp_path_factory.mktemp("demo")
-    raw = folder / "raw"
-    shutil.copytree(latest_demo_month(), raw)
-    return build_or_fail(raw, folder / "warehouse" / "oneclick.duckdb")
+    """The embedded demo data, built once per test run (model trained and saved)."""
+
+    def build(folder: Path) -> Build:
+        raw = folder / "raw"
+        shutil.copytree(latest_demo_month(), raw)
+        return build_or_fail(raw, folder / "warehouse" / "oneclick.duckdb")
+
+    return built_once(tmp_path_factory, "demo", build)
 
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path) -> Build:
-    """The real exports from ../shared, built once per test session."""
-    folder = tmp_path_factory.mktemp("real")
-    return build_or_fail(real_data_dir, folder / "warehouse" / "oneclick.duckdb")
+    """The real exports from ../shared, built once per test run."""
+    return built_once(
+        tmp_path_factory,
+        "real",
+        lambda folder: build_or_fail(real_data_dir, folder / "warehouse" / "oneclick.duckdb"),
+    )
 
 
 @pytest.fixture(scope="session")
 def demo_months_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`oneclick demo`, as `make run` does: the embedded demo months built in order into one
     warehouse (the first trains the model, the later ones are scored by it). Built once per
-    test session; tests only read it."""
-    warehouse = tmp_path_factory.mktemp("demo-months") / "warehouse" / "oneclick.duckdb"
-    result = run_oneclick("demo", "--warehouse", warehouse, timeout=1800)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    return warehouse
+    test run; tests only read it."""
+
+    def build(folder: Path) -> Path:
+        warehouse = folder / "warehouse" / "oneclick.duckdb"
+        result = run_oneclick("demo", "--warehouse", warehouse, timeout=1800)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+        return warehouse
+
+    return built_once(tmp_path_factory, "demo-months", build)

@@ -6,14 +6,21 @@ import csv
 import hashlib
 import json
 import os
+import pickle
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
+from filelock import FileLock
 
 from warehouse.dbt_runner import dbt_executable
 from warehouse.paths import DBT_PROJECT_DIR
+
+T = TypeVar("T")
 
 # The month test builds are of, unless a test says otherwise (tests never depend on today).
 TEST_MONTH = "2026-11"
@@ -110,3 +117,25 @@ def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tup
 def fingerprint(path: Path) -> str:
     """SHA-256 of a file's bytes: proves a published warehouse was left untouched."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
+    """``build(folder)`` once per test run, however many pytest-xdist workers ask for it.
+
+    The first worker to ask builds into ``<run's temporary folder>/<name>`` under a file lock
+    and saves what ``build`` returned; the others wait for the lock and read it back. Tests
+    only read what it built (a test that changes it copies it first). A build that fails
+    saves nothing: the next worker to ask builds again, and fails the same way."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # every worker's folder is a child of the run's folder
+    folder = base / name
+    saved = base / f"{name}.pickle"
+    with FileLock(base / f"{name}.lock"):
+        if saved.exists():
+            return pickle.loads(saved.read_bytes())
+        shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+        folder.mkdir()
+        value = build(folder)
+        saved.write_bytes(pickle.dumps(value))
+        return value

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import query
+from tests.support import built_once, query
 
 pytestmark = pytest.mark.slow
 
@@ -93,35 +93,43 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel, built by pip from a copy of the working tree (a build in the checkout would
     reuse setuptools' build/ folder, where deleted files live on)."""
-    source = tmp_path_factory.mktemp("source")
-    for name in source_files():
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / name, source / name)
-    out = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, source])
-    (built,) = out.glob("oneclick-*.whl")
-    return built
+
+    def build(folder: Path) -> Path:
+        source = folder / "source"
+        for name in source_files():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, source / name)
+        out = folder / "wheel"
+        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, source])
+        (built,) = out.glob("oneclick-*.whl")
+        return built
+
+    return built_once(tmp_path_factory, "wheel", build)
 
 
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel and its pinned dependencies installed."""
-    venv = tmp_path_factory.mktemp("venv") / "env"
-    run([target_python(), "-m", "venv", venv])
-    python = venv / "bin" / "python"
-    version = run([python, "-c", "import sys; print('%d%d' % sys.version_info[:2])"]).stdout
-    digest = hashlib.sha256(CONSTRAINTS.read_bytes()).hexdigest()[:12]
-    wheelhouse = WHEELHOUSES / f"cp{version.strip()}-{digest}"
-    install = [python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links"]
-    install += [wheelhouse, "-c", CONSTRAINTS, wheel]
-    environment = clean_environment()
-    if subprocess.run(list(map(str, install)), capture_output=True, env=environment).returncode:
-        download = [python, "-m", "pip", "download", "--quiet", "--dest", wheelhouse]
-        run([*download, "-c", CONSTRAINTS, wheel], env=environment)
-        for copied in wheelhouse.glob("oneclick-*"):
-            copied.unlink()  # only the wheel under test is installed, never an older one
-        run(install, env=environment)
-    return venv
+
+    def make_venv(folder: Path) -> Path:
+        venv = folder / "env"
+        run([target_python(), "-m", "venv", venv])
+        python = venv / "bin" / "python"
+        version = run([python, "-c", "import sys; print('%d%d' % sys.version_info[:2])"]).stdout
+        digest = hashlib.sha256(CONSTRAINTS.read_bytes()).hexdigest()[:12]
+        wheelhouse = WHEELHOUSES / f"cp{version.strip()}-{digest}"
+        install = [python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links"]
+        install += [wheelhouse, "-c", CONSTRAINTS, wheel]
+        environment = clean_environment()
+        if subprocess.run(list(map(str, install)), capture_output=True, env=environment).returncode:
+            download = [python, "-m", "pip", "download", "--quiet", "--dest", wheelhouse]
+            run([*download, "-c", CONSTRAINTS, wheel], env=environment)
+            for copied in wheelhouse.glob("oneclick-*"):
+                copied.unlink()  # only the wheel under test is installed, never an older one
+            run(install, env=environment)
+        return venv
+
+    return built_once(tmp_path_factory, "installed", make_venv)
 
 
 def test_the_wheel_ships_the_dbt_project_and_the_demo_exports(wheel: Path):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import build_or_fail
-from tests.support import query, read_rows, write_rows
+from tests.support import built_once, query, read_rows, write_rows
 from warehouse.exports import model_columns
 from warehouse.paths import DBT_PROJECT_DIR, latest_demo_month
 
@@ -52,31 +52,34 @@ def reviews(customer_id: str) -> int:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, int], str]:
-    folder = tmp_path_factory.mktemp("add_a_column")
-    raw = folder / "raw"
-    shutil.copytree(latest_demo_month(), raw)
-    rows = read_rows(raw / "market_file.csv")
-    write_rows(
-        raw / "market_file.csv",
-        [[*rows[0], HEADER]] + [[*row, str(reviews(row[0]))] for row in rows[1:]],
-    )
-    project = folder / "dbt_project"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    insert_before(
-        project / "models" / "staging" / "shop_export" / "_shop_export__sources.yml",
-        "      - name: market_money",
-        DECLARATION,
-    )
-    insert_before(
-        project / "models" / "marts" / "_marts__models.yml",
-        "      - name: revenue_two_months_ago",
-        CONTRACT,
-    )
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("ONECLICK_DBT_PROJECT", str(project))
-        build = build_or_fail(raw, folder / "warehouse" / "oneclick.duckdb")
-    expected = {int(row[0]): reviews(row[0]) for row in rows[1:]}
-    return build.warehouse, expected, build.stdout
+
+    def build_with_the_column(folder: Path) -> tuple[Path, dict[int, int], str]:
+        raw = folder / "raw"
+        shutil.copytree(latest_demo_month(), raw)
+        rows = read_rows(raw / "market_file.csv")
+        write_rows(
+            raw / "market_file.csv",
+            [[*rows[0], HEADER]] + [[*row, str(reviews(row[0]))] for row in rows[1:]],
+        )
+        project = folder / "dbt_project"
+        shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+        insert_before(
+            project / "models" / "staging" / "shop_export" / "_shop_export__sources.yml",
+            "      - name: market_money",
+            DECLARATION,
+        )
+        insert_before(
+            project / "models" / "marts" / "_marts__models.yml",
+            "      - name: revenue_two_months_ago",
+            CONTRACT,
+        )
+        with pytest.MonkeyPatch.context() as environment:
+            environment.setenv("ONECLICK_DBT_PROJECT", str(project))
+            build = build_or_fail(raw, folder / "warehouse" / "oneclick.duckdb")
+        expected = {int(row[0]): reviews(row[0]) for row in rows[1:]}
+        return build.warehouse, expected, build.stdout
+
+    return built_once(tmp_path_factory, "add_a_column", build_with_the_column)
 
 
 def test_the_new_column_is_checked_and_staged(built):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Build, build_or_fail
-from tests.support import fingerprint, query, read_rows, run_oneclick, write_rows
+from tests.support import built_once, fingerprint, query, read_rows, run_oneclick, write_rows
 
 pytestmark = pytest.mark.slow
 
@@ -52,19 +52,22 @@ class Sequence:
 def three_months(demo_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Sequence:
     """Three months built in order with the demo's saved model; the second month lacks 40
     customers, who come back in the third."""
-    root = tmp_path_factory.mktemp("months")
-    warehouse = root / "warehouse" / "oneclick.duckdb"
-    folders = {
-        month: month_folder(demo_build.raw, root / "raw", month, drop=40 if i == 1 else 0)
-        for i, month in enumerate(MONTHS)
-    }
-    run_ids = {}
-    for month, folder in folders.items():
-        build_or_fail(folder, warehouse, "--model", demo_build.model_path, month=None)
-        (run_ids[month],) = query(
-            warehouse, "select run_id from marts.build_runs order by finished_at desc limit 1"
-        )[0]
-    return Sequence(warehouse, folders, run_ids, demo_build.model_path)
+
+    def build(root: Path) -> Sequence:
+        warehouse = root / "warehouse" / "oneclick.duckdb"
+        folders = {
+            month: month_folder(demo_build.raw, root / "raw", month, drop=40 if i == 1 else 0)
+            for i, month in enumerate(MONTHS)
+        }
+        run_ids = {}
+        for month, folder in folders.items():
+            build_or_fail(folder, warehouse, "--model", demo_build.model_path, month=None)
+            (run_ids[month],) = query(
+                warehouse, "select run_id from marts.build_runs order by finished_at desc limit 1"
+            )[0]
+        return Sequence(warehouse, folders, run_ids, demo_build.model_path)
+
+    return built_once(tmp_path_factory, "months", build)
 
 
 def history_rows(warehouse: Path, month: str) -> list[tuple]:

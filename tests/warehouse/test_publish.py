@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 from tests.conftest import Build, build_or_fail
 from tests.support import TEST_MONTH, fingerprint, query
@@ -161,6 +162,15 @@ def duckdb_1_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A separate environment with the oldest DuckDB 1.x, as a BI driver would bundle it."""
     cache = REPO_ROOT / ".cache" / f"duckdb-{OLDEST_DUCKDB_1}"
     python = cache / "bin" / "python"
+    cache.parent.mkdir(exist_ok=True)
+    # Parallel test workers share the cache: one makes it, the others wait.
+    with FileLock(cache.parent / f"duckdb-{OLDEST_DUCKDB_1}.lock"):
+        make_duckdb_1_environment(cache, python)
+    return python
+
+
+def make_duckdb_1_environment(cache: Path, python: Path) -> None:
+    """A venv in ``cache`` with the oldest DuckDB 1.x, unless one is there already."""
     if not python.exists():
         base = python_with_duckdb_1_wheels()
         if base is None:
@@ -179,7 +189,6 @@ def duckdb_1_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if installed.returncode != 0:
             shutil.rmtree(cache, ignore_errors=True)
             pytest.fail(f"could not install duckdb {OLDEST_DUCKDB_1}: {installed.stderr[-2000:]}")
-    return python
 
 
 def test_the_published_file_opens_in_duckdb_1_0(demo_build: Build, duckdb_1_python: Path):

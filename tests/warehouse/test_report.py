@@ -21,7 +21,7 @@ from sklearn.metrics import roc_auc_score
 
 from models_ml.candidates import CANDIDATES
 from tests.conftest import Build, build_or_fail
-from tests.support import LABEL_COLUMN, query, read_rows, run_oneclick, write_rows
+from tests.support import LABEL_COLUMN, built_once, query, read_rows, run_oneclick, write_rows
 from warehouse.paths import DBT_PROJECT_DIR
 from warehouse.reporting import page, plots, read_report_data
 
@@ -77,13 +77,19 @@ def write_report(warehouse: Path, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def report(demo_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of a warehouse with one month."""
-    return write_report(demo_build.warehouse, tmp_path_factory.mktemp("report"))
+    return built_once(
+        tmp_path_factory, "report", lambda folder: write_report(demo_build.warehouse, folder)
+    )
 
 
 @pytest.fixture(scope="module")
 def months_report(demo_months_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of the demo months: history, drift, realised performance and uplift."""
-    return write_report(demo_months_build, tmp_path_factory.mktemp("months-report"))
+    return built_once(
+        tmp_path_factory,
+        "months-report",
+        lambda folder: write_report(demo_months_build, folder),
+    )
 
 
 def chromium(tmp_path: Path, url: str, *flags: str) -> subprocess.CompletedProcess:
