@@ -2,8 +2,9 @@
 
 The numbers in the README are produced by commands, not typed: ``make readme`` builds the real
 exports from ``../shared/data/practicum`` and runs this script, which replaces the text between
-``<!-- segments:start -->`` / ``<!-- segments:end -->`` (and the benchmark markers, when
-``benchmarks/latest.md`` exists).
+``<!-- segments:start -->`` / ``<!-- segments:end -->``, the table of settings between the
+``settings`` markers (from dbt_project.yml) and the benchmark's, when ``benchmarks/latest.md``
+exists.
 
     python scripts/update_readme.py --warehouse warehouse/practicum/oneclick.duckdb
 """
@@ -20,6 +21,7 @@ from warehouse.campaigns import segment_markdown
 from warehouse.reporting import candidate_choice
 from warehouse.reporting.queries import read_build_run
 from warehouse.segmentation import load_segmentation, risk_rule, value_rule
+from warehouse.settings import settings_markdown
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         segment_markdown(arguments.warehouse) + "\n\n" + key_segment_story(arguments.warehouse)
     )
     text = replace_section(text, "segments", segments)
+    text = replace_section(text, "settings", settings_markdown())
     if arguments.benchmark.is_file():
         text = replace_section(text, "benchmark", arguments.benchmark.read_text(encoding="utf-8"))
     arguments.readme.write_text(text, encoding="utf-8")

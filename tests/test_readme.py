@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support import query
-from warehouse.paths import REPO_ROOT
+from warehouse.paths import DBT_PROJECT_DIR, REPO_ROOT
+from warehouse.settings import parse_value
 
 pytestmark = pytest.mark.slow
 
@@ -56,3 +58,15 @@ def test_the_duckdb_shell_commands_open_the_warehouse(demo_months_build: Path, c
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_the_readme_lists_every_setting_with_its_default():
+    """The table of settings is written by `make readme`; a setting added, or a default changed,
+    in dbt_project.yml without it fails here."""
+    table = README.split("<!-- settings:start -->")[1].split("<!-- settings:end -->")[0]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \|", table, flags=re.MULTILINE)
+    project_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"]
+
+    assert [name for name, _ in rows] == list(project_vars["setting_rules"])
+    for name, default in rows:
+        assert parse_value(default.strip()) == project_vars[name], name

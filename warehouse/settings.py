@@ -33,6 +33,7 @@ class Setting:
     kind: str  # integer, number or boolean
     minimum: float | None = None
     maximum: float | None = None
+    about: str = ""  # what it does, in a line
 
     @property
     def allowed(self) -> str:
@@ -74,8 +75,21 @@ def load_settings(project_dir: Path | None = None) -> dict[str, Setting]:
             kind=rule["kind"],
             minimum=rule.get("min"),
             maximum=rule.get("max"),
+            about=rule.get("about", ""),
         )
     return settings
+
+
+def settings_markdown(project_dir: Path | None = None) -> str:
+    """The settings as a Markdown table (the README's): name, default, what it may be, and
+    what it does, in the order dbt_project.yml declares them."""
+    lines = ["| setting | default | may be | what it does |", "|---|---:|---|---|"]
+    for setting in load_settings(project_dir).values():
+        lines.append(
+            f"| `{setting.name}` | {_shown(setting.default)} | {setting.allowed} | "
+            f"{setting.about} |"
+        )
+    return "\n".join(lines)
 
 
 def parse_value(text: str) -> object:

@@ -31,6 +31,7 @@ def test_every_setting_has_a_default_and_a_rule_and_nothing_else_is_a_setting():
     for name, setting in settings.items():
         assert name in declared, f"{name} has a rule but no default"
         assert setting.problem(setting.default) is None, f"{name}'s default breaks its rule"
+        assert setting.about, f"{name} does not say what it does (its rule's about)"
     # what oneclick sets for each build is not a setting a user may override
     assert not {"raw_dir", "trained_model_dir", "model_path", "export_month"} & set(settings)
     # nor are the declarations the SQL is written from (the segments, the behaviours)
