@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 
 from models_ml.features import NUMERIC_FEATURES as MODEL_NUMERIC_FEATURES
-from scripts.benchmarking.config import BASELINE_SQL, MEMORY_LIMIT
+from scripts.benchmarking.config import BASELINE_SQL, MEMORY_LIMIT, SEED
 
 # The model's numeric features except its flags: the bare fit reads them as plain floats.
 NUMERIC_FEATURES = tuple(name for name in MODEL_NUMERIC_FEATURES if not name.startswith("is_"))
@@ -53,6 +53,21 @@ def baseline_data(
     connection.close()
     seconds = time.monotonic() - started
     return seconds, checksums(database, "main.features")
+
+
+def measure_baseline(
+    raw: Path, database: Path, threads: int, variables: dict
+) -> tuple[float, dict[str, float], dict[str, float]]:
+    """The whole baseline on ``raw`` with the build's settings (``variables``: the project's
+    vars): the data script's seconds and the checksums of its feature table, and the ML laps."""
+    threshold = float(variables.get("revenue_outlier_threshold", 100000))
+    data_seconds, sums = baseline_data(raw, database, threads, threshold)
+    ml = baseline_ml(
+        database,
+        int(variables.get("training_sample_max_rows", 5000)),
+        int(variables.get("training_sample_seed", SEED)),
+    )
+    return data_seconds, sums, ml
 
 
 def checksums(database: Path, table: str) -> dict[str, float]:

@@ -20,6 +20,7 @@ import duckdb
 
 from scripts.benchmarking.exports import benchmark_months, cached_months, demo_months
 from scripts.benchmarking.process import run_build, wait_for_quiet
+from scripts.benchmarking.report import markdown_grid, plain_grid, verdict
 from scripts.benchmarking.sizes import build_facts
 from scripts.benchmarking.steps import history_times, phase_times, read_nodes, step_times
 
@@ -140,10 +141,10 @@ def months_verdicts(result: dict) -> dict[str, str]:
             f"{result['customers']:,} customers, month {len(builds)} against month 1, {label}: "
             "no worse than linear in the history"
         )
-        found[key] = (
+        found[key] = verdict(
             f"time ×{growth:.2f} for history ×{scale:.2f} "
-            f"({seconds(first):.1f} → {seconds(last):.1f} s): "
-            + ("PASS" if growth <= scale else "MISS")
+            f"({seconds(first):.1f} → {seconds(last):.1f} s)",
+            growth <= scale,
         )
     return found
 
@@ -185,21 +186,12 @@ def month_rows(result: dict) -> list[list[str]]:
 
 
 def months_markdown(result: dict) -> str:
-    lines = [
+    title = (
         f"{result['customers']:,} customers × {len(result['months'])} months, built in order "
-        "into one warehouse:",
-        "",
-        "| " + " | ".join(MONTH_COLUMNS) + " |",
-        "|" + "---:|" * len(MONTH_COLUMNS),
-    ]
-    lines += ["| " + " | ".join(row) + " |" for row in month_rows(result)]
-    return "\n".join(lines)
+        "into one warehouse:"
+    )
+    return title + "\n\n" + markdown_grid(MONTH_COLUMNS, month_rows(result))
 
 
 def months_plain(result: dict) -> str:
-    table = [list(MONTH_COLUMNS), *month_rows(result)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(MONTH_COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-        for row in table
-    )
+    return plain_grid(MONTH_COLUMNS, month_rows(result))

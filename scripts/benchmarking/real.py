@@ -9,10 +9,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from scripts.benchmarking.baseline import baseline_data, baseline_ml, checksums
-from scripts.benchmarking.config import SEED
+from scripts.benchmarking.baseline import checksums, measure_baseline
 from scripts.benchmarking.exports import project_vars
 from scripts.benchmarking.process import run_build, wait_for_quiet
+from scripts.benchmarking.report import markdown_grid, plain_grid, verdict
 from scripts.benchmarking.sizes import build_facts
 from scripts.benchmarking.steps import phase_times, read_nodes, slowest_nodes
 
@@ -53,12 +53,8 @@ def measure_real(
         if quiet_wait:
             wait_for_quiet(quiet_wait)
         print("real export, baseline ...", flush=True)
-        threshold = float(variables.get("revenue_outlier_threshold", 100000))
-        data_seconds, baseline = baseline_data(raw, work / "baseline.duckdb", threads, threshold)
-        ml = baseline_ml(
-            work / "baseline.duckdb",
-            int(variables.get("training_sample_max_rows", 5000)),
-            int(variables.get("training_sample_seed", SEED)),
+        data_seconds, baseline, ml = measure_baseline(
+            raw, work / "baseline.duckdb", threads, variables
         )
         mart = checksums(warehouse, "marts.feature_mart")
         result["baseline"] = {
@@ -87,20 +83,16 @@ def real_verdicts(real: dict) -> dict[str, str]:
         return {"real export": "MISS: a build failed (see the JSON's output_tail)"}
     first, second = real["first"], real["second"]
     return {
-        f"real export, first build ≤ {FIRST_BUILD_SECONDS:.0f} s": _verdict(
+        f"real export, first build ≤ {FIRST_BUILD_SECONDS:.0f} s": verdict(
             f"{first['seconds']:.1f} s", first["seconds"] <= FIRST_BUILD_SECONDS
         ),
-        f"real export, second build ≤ {SECOND_BUILD_SECONDS:.0f} s": _verdict(
+        f"real export, second build ≤ {SECOND_BUILD_SECONDS:.0f} s": verdict(
             f"{second['seconds']:.1f} s", second["seconds"] <= SECOND_BUILD_SECONDS
         ),
-        f"real export, second build ≤ {SECOND_BUILD_RATIO:.0f}× the baseline": _verdict(
+        f"real export, second build ≤ {SECOND_BUILD_RATIO:.0f}× the baseline": verdict(
             f"{second['ratio']:.1f}×", second["ratio"] <= SECOND_BUILD_RATIO
         ),
     }
-
-
-def _verdict(value: str, passed: bool) -> str:
-    return f"{value}: {'PASS' if passed else 'MISS'}"
 
 
 COLUMNS = (
@@ -150,15 +142,8 @@ def real_rows(real: dict) -> list[list[str]]:
 
 
 def real_markdown(real: dict) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * (len(COLUMNS) - 1)]
-    lines += ["| " + " | ".join(row) + " |" for row in real_rows(real)]
-    return "\n".join(lines)
+    return markdown_grid(COLUMNS, real_rows(real), first_left=True)
 
 
 def real_plain(real: dict) -> str:
-    table = [list(COLUMNS), *real_rows(real)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-        for row in table
-    )
+    return plain_grid(COLUMNS, real_rows(real))

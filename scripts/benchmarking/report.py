@@ -55,15 +55,15 @@ def verdicts(sizes: list[dict]) -> dict[str, str]:
         one = by_size[1_000_000]["build"]
         size = by_size[1_000_000]
         one = size["build"]
-        found[f"1M end to end ≤ {TARGETS['1M ratio']:.0f}× the baseline"] = _verdict(
+        found[f"1M end to end ≤ {TARGETS['1M ratio']:.0f}× the baseline"] = verdict(
             f"{one['seconds']:.1f} s, {size['ratio']:.1f}×", size["ratio"] <= TARGETS["1M ratio"]
         )
-        found[f"1M peak memory < {TARGETS['1M peak GiB']:.0f} GiB"] = _verdict(
+        found[f"1M peak memory < {TARGETS['1M peak GiB']:.0f} GiB"] = verdict(
             f"{one['peak_gib']:.2f} GiB", one["peak_gib"] < TARGETS["1M peak GiB"]
         )
     if 10_000_000 in by_size:
         ten = by_size[10_000_000]
-        found[f"10M data steps within {TARGETS['10M data ratio']:.0f}× the baseline"] = _verdict(
+        found[f"10M data steps within {TARGETS['10M data ratio']:.0f}× the baseline"] = verdict(
             f"{ten['data_ratio']:.2f}×", ten["data_ratio"] <= TARGETS["10M data ratio"]
         )
     ordered = sorted(by_size.values(), key=lambda size: size["customers"])
@@ -75,7 +75,7 @@ def verdicts(sizes: list[dict]) -> dict[str, str]:
             / (large["customers"] - small["customers"])
             * 1e6
         )
-        found[f"{small['customers']:,} → {large['customers']:,}: no worse than linear"] = _verdict(
+        found[f"{small['customers']:,} → {large['customers']:,}: no worse than linear"] = verdict(
             f"time ×{growth:.1f} for customers ×{scale:.0f}, "
             f"{small['us_per_customer']:.1f} → {large['us_per_customer']:.1f} µs a customer, "
             f"{marginal:.1f} µs each added one",
@@ -84,7 +84,7 @@ def verdicts(sizes: list[dict]) -> dict[str, str]:
     return found
 
 
-def _verdict(value: str, passed: bool) -> str:
+def verdict(value: str, passed: bool) -> str:
     return f"{value}: {'PASS' if passed else 'MISS'}"
 
 
@@ -134,17 +134,30 @@ def rows(sizes: list[dict]) -> list[list[str]]:
 
 
 def plain_table(sizes: list[dict]) -> str:
-    table = [list(COLUMNS), *rows(sizes)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-        for row in table
-    )
+    return plain_grid(COLUMNS, rows(sizes))
 
 
 def markdown_table(sizes: list[dict]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows(sizes)]
+    return markdown_grid(COLUMNS, rows(sizes))
+
+
+def plain_grid(columns: tuple[str, ...], table: list[list[str]]) -> str:
+    """A table for the console: a header line and a line a row, the cells right-aligned."""
+    lines = [list(columns), *table]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
+        for row in lines
+    )
+
+
+def markdown_grid(
+    columns: tuple[str, ...], table: list[list[str]], first_left: bool = False
+) -> str:
+    """A Markdown table, the cells right-aligned (the first left-aligned if ``first_left``)."""
+    align = ["---"] + ["---:"] * (len(columns) - 1) if first_left else ["---:"] * len(columns)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in table]
     return "\n".join(lines)
 
 

@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scripts.benchmarking.baseline import CHECKSUMS, baseline_data, baseline_ml, checksums
-from scripts.benchmarking.config import EARLIER_MONTH, SEED
+from scripts.benchmarking.baseline import CHECKSUMS, checksums, measure_baseline
+from scripts.benchmarking.config import EARLIER_MONTH
 from scripts.benchmarking.exports import cached_exports, demo_months, project_vars
 from scripts.benchmarking.process import BuildRun, run_build, wait_for_quiet
 from scripts.benchmarking.steps import (
@@ -70,12 +70,8 @@ def measure(
         if quiet_wait:
             wait_for_quiet(quiet_wait)
         print("baseline ...", flush=True)
-        threshold = float(variables.get("revenue_outlier_threshold", 100000))
-        data_seconds, baseline = baseline_data(raw, work / "baseline.duckdb", threads, threshold)
-        ml = baseline_ml(
-            work / "baseline.duckdb",
-            int(variables.get("training_sample_max_rows", 5000)),
-            int(variables.get("training_sample_seed", SEED)),
+        data_seconds, baseline, ml = measure_baseline(
+            raw, work / "baseline.duckdb", threads, variables
         )
         differences = {
             name: {"baseline": baseline[name], "feature_mart": mart[name]}

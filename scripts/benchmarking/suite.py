@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from scripts.benchmarking.process import wait_for_quiet
+from scripts.benchmarking.report import verdict
 
 # The target on a 2-core machine.
 SUITE_SECONDS = 300.0
@@ -38,7 +39,7 @@ def suite_verdicts(suite: dict) -> dict[str, str]:
     passed = suite["return_code"] == 0 and suite["seconds"] <= SUITE_SECONDS
     state = "" if suite["return_code"] == 0 else f", exit {suite['return_code']}"
     return {
-        f"make test ≤ {SUITE_SECONDS / 60:.0f} minutes": (
-            f"{suite['seconds'] / 60:.1f} min{state}: {'PASS' if passed else 'MISS'}"
+        f"make test ≤ {SUITE_SECONDS / 60:.0f} minutes": verdict(
+            f"{suite['seconds'] / 60:.1f} min{state}", passed
         )
     }
