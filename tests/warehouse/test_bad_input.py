@@ -27,7 +27,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Build
-from tests.support import TEST_MONTH, fingerprint, query, read_rows, run_oneclick, write_rows
+from tests.support import (
+    TEST_MONTH,
+    built_once,
+    fingerprint,
+    query,
+    read_rows,
+    run_oneclick,
+    write_rows,
+)
 from warehouse.errors import EXIT_ENVIRONMENT
 from warehouse.paths import REPO_ROOT, latest_demo_month
 
@@ -78,10 +86,14 @@ def build_over_published(
 def build_of_breakages(
     demo_build: Build, tmp_path_factory: pytest.TempPathFactory, name: str, *breakers: Callable
 ) -> Attempt:
-    """One build, for a whole module, of a copy of the demo exports broken by every breaker."""
-    folder = tmp_path_factory.mktemp(name)
-    shutil.copytree(latest_demo_month(), folder / "raw")
-    return build_over_published(demo_build, folder / "raw", folder, *breakers)
+    """One build, for the whole test run (every worker), of a copy of the demo exports broken
+    by every breaker; the tests only read it."""
+
+    def build(folder: Path) -> Attempt:
+        shutil.copytree(latest_demo_month(), folder / "raw")
+        return build_over_published(demo_build, folder / "raw", folder, *breakers)
+
+    return built_once(tmp_path_factory, f"bad-input-{name}", build)
 
 
 @pytest.fixture
