@@ -9,6 +9,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import duckdb
+
 from scripts.benchmarking.baseline import checksums, measure_baseline
 from scripts.benchmarking.exports import project_vars
 from scripts.benchmarking.process import run_build, wait_for_quiet
@@ -45,11 +47,11 @@ def measure_real(
             facts = build_facts(run, nodes) | {"waited_for_quiet_seconds": waited}
             facts["phases"] = phase_times(run, nodes)
             facts["slowest_nodes"] = slowest_nodes(nodes)
-            facts["model_source"] = _model_source(run.output)
             result[build] = facts
             if run.return_code != 0:
                 facts["output_tail"] = [line.rstrip() for line in run.output[-30:]]
                 return result
+            facts["model_source"] = _model_source(warehouse)
         if quiet_wait:
             wait_for_quiet(quiet_wait)
         print("real export, baseline ...", flush=True)
@@ -72,9 +74,13 @@ def measure_real(
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _model_source(output: list[str]) -> str:
-    """Whether the build trained its model or reused the one it saved before, as it said."""
-    return "reused" if any("reusing the saved model" in line for line in output) else "trained"
+def _model_source(warehouse: Path) -> str:
+    """How the build got its model, as the warehouse records it: trained, reused or given."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        (source,) = connection.execute(
+            "select model_source from marts.model_registry where is_current"
+        ).fetchone()
+    return source
 
 
 def real_verdicts(real: dict) -> dict[str, str]:

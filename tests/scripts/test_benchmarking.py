@@ -396,3 +396,8 @@ def test_the_suite_meets_its_target_only_when_it_passes_in_time():
         suite.suite_verdicts({"seconds": 100.0, "return_code": 2})["make test ≤ 5 minutes"]
         == "1.7 min, exit 2: MISS"
     )
+
+
+def test_the_real_exports_model_source_is_what_the_warehouse_recorded(demo_build):
+    # the demo build trained its model (no saved one to reuse, none given)
+    assert real._model_source(demo_build.warehouse) == "trained"
