@@ -119,6 +119,14 @@ def fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def run_folder(tmp_path_factory) -> Path:
+    """The test run's temporary folder, the same for every pytest-xdist worker."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # every worker's folder is a child of the run's folder
+    return base
+
+
 def built_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
     """``build(folder)`` once per test run, however many pytest-xdist workers ask for it.
 
@@ -126,9 +134,7 @@ def built_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
     and saves what ``build`` returned; the others wait for the lock and read it back. Tests
     only read what it built (a test that changes it copies it first). A build that fails
     saves nothing: the next worker to ask builds again, and fails the same way."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # every worker's folder is a child of the run's folder
+    base = run_folder(tmp_path_factory)
     folder = base / name
     saved = base / f"{name}.pickle"
     with FileLock(base / f"{name}.lock"):

@@ -8,6 +8,7 @@ candidate over the published file (:mod:`warehouse.publish`).
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -21,6 +22,7 @@ from warehouse.dbt_runner import DbtRun, Progress, run_dbt
 from warehouse.errors import EnvironmentFault, os_error_cause
 from warehouse.failures import ENVIRONMENT_MESSAGES, environment_fault_in, explain_failures
 from warehouse.months import export_month as month_of_exports
+from warehouse.parse_cache import parse_cache_dir
 from warehouse.paths import trained_models_dir, work_dir
 from warehouse.publish import build_lock, new_build_folder, publish, remove_abandoned_builds
 from warehouse.raw_files import RawExports, inspect_raw_folder, readable_folder
@@ -106,10 +108,16 @@ def build_warehouse(
                     exports,
                     warehouse,
                     build_folder,
+                    # Paths relative to the build folder, where dbt runs: the same for every
+                    # warehouse, so a parse of the project fits them all (run_dbt).
                     dbt_vars={
                         **settings,
-                        "raw_dir": str(readable_folder(exports, build_folder)),
-                        "trained_model_dir": str(trained_models_dir(warehouse)),
+                        "raw_dir": os.path.relpath(
+                            readable_folder(exports, build_folder), build_folder
+                        ),
+                        "trained_model_dir": os.path.relpath(
+                            trained_models_dir(warehouse), build_folder
+                        ),
                         "model_path": str(model_path) if model_path else "",
                     },
                     build_env={
@@ -168,6 +176,8 @@ def _build_and_publish(
         progress=progress,
         threads=threads,
         extra_env=build_env,
+        working_dir=build_folder,
+        parse_cache=parse_cache_dir(),
     )
     if not run.succeeded:
         fault = environment_fault_in(run, candidate)

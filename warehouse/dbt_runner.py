@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warehouse.parse_cache import keep_parse, parse_cache_entry, reuse_parse
 from warehouse.paths import DBT_PROJECT_ENV, dbt_project_dir
 
 Progress = Callable[[str], None]
@@ -66,6 +67,8 @@ class DbtRun:
     return_code: int
     elapsed_seconds: float
     target_path: Path
+    # The folder dbt ran in: relative paths in its results (an export's read_csv) start here.
+    working_dir: Path
     results: list[NodeResult] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
     _python_models: dict[str, str] = field(default_factory=dict, repr=False)
@@ -128,11 +131,19 @@ def run_dbt(
     progress: Progress,
     threads: int | None = None,
     extra_env: Mapping[str, str] | None = None,
+    working_dir: Path | None = None,
+    parse_cache: Path | None = None,
 ) -> DbtRun:
     """Run ``dbt <command>`` against the DuckDB file at ``warehouse_path`` (the profile's
     ``candidate`` target), with the published warehouse at ``published_path`` attached read-only
-    as the catalog ``published`` (absent before the first build)."""
+    as the catalog ``published`` (absent before the first build).
+
+    dbt runs in ``working_dir`` (by default the project's folder) and is given both files'
+    paths relative to it: with the paths in ``dbt_vars`` relative too, every warehouse laid out
+    alike gives dbt the same profile and vars, so a parse of the project from one fits another
+    (see :mod:`warehouse.parse_cache`, used when ``parse_cache`` names a folder)."""
     project_dir = dbt_project_dir()
+    working_dir = working_dir or project_dir
     arguments = [
         *dbt_executable(),
         "--log-format",
@@ -155,8 +166,8 @@ def run_dbt(
     ]
     env = {
         **os.environ,
-        "ONECLICK_WAREHOUSE_PATH": str(warehouse_path),
-        "ONECLICK_PUBLISHED_WAREHOUSE": str(published_path),
+        "ONECLICK_WAREHOUSE_PATH": os.path.relpath(warehouse_path, working_dir),
+        "ONECLICK_PUBLISHED_WAREHOUSE": os.path.relpath(published_path, working_dir),
         "ONECLICK_THREADS": str(threads or _threads_from_environment() or os.cpu_count() or 1),
         "DBT_PARTIAL_PARSE": "true",
         # The Python models read the declaration of the exports from the project dbt runs.
@@ -164,13 +175,20 @@ def run_dbt(
         **(extra_env or {}),
     }
     (target_path / "run_results.json").unlink(missing_ok=True)
+    cached_parse = parse_cache_entry(parse_cache, dbt_vars, env) if parse_cache else None
+    if cached_parse is not None:
+        reuse_parse(cached_parse, target_path)
     started = time.monotonic()
     run = DbtRun(
-        command=list(command), return_code=-1, elapsed_seconds=0.0, target_path=target_path
+        command=list(command),
+        return_code=-1,
+        elapsed_seconds=0.0,
+        target_path=target_path,
+        working_dir=working_dir,
     )
     with subprocess.Popen(
         arguments,
-        cwd=project_dir,
+        cwd=working_dir,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -194,6 +212,8 @@ def run_dbt(
             raise
     run.elapsed_seconds = time.monotonic() - started
     run.results = _read_run_results(target_path)
+    if cached_parse is not None and run.succeeded:
+        keep_parse(target_path, cached_parse)
     return run
 
 

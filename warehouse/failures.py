@@ -54,7 +54,7 @@ def explain_failures(run: DbtRun, candidate: Path, published: Path | None = None
     connection = _open_read_only(candidate, published)
     try:
         return [
-            _explain(result, nodes.get(result.unique_id, {}), manifest, connection)
+            _explain(result, nodes.get(result.unique_id, {}), manifest, connection, run.working_dir)
             for result in failed
         ]
     finally:
@@ -67,9 +67,10 @@ def _explain(
     node: dict,
     manifest: dict,
     connection: duckdb.DuckDBPyConnection | None,
+    working_dir: Path,
 ) -> str:
     if result.resource_type == "model":
-        export = _export_read_by(node, manifest)
+        export = _export_read_by(node, manifest, working_dir)
         unreadable = _unreadable_export(result.message or "", export) if export else None
         return unreadable or f"model {result.name} failed: {_shorten(result.message)}"
     if result.resource_type == "unit_test":
@@ -132,13 +133,14 @@ def _describe_row(row: dict) -> str:
     return ", ".join(f"{key}={printable(value)}" for key, value in row.items())
 
 
-def _export_read_by(node: dict, manifest: dict) -> Path | None:
-    """The export file a (staging) model reads through its dbt source, if it reads one."""
+def _export_read_by(node: dict, manifest: dict, working_dir: Path) -> Path | None:
+    """The export file a (staging) model reads through its dbt source, if it reads one (a
+    relative path in the source is taken from ``working_dir``, where dbt ran)."""
     sources = manifest.get("sources", {})
     for parent in (node.get("depends_on") or {}).get("nodes", []):
         found = SOURCE_PATH.search((sources.get(parent) or {}).get("relation_name") or "")
         if found:
-            return Path(found.group(1).replace("''", "'"))
+            return working_dir / found.group(1).replace("''", "'")
     return None
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 
 from scripts.benchmarking.config import ONECLICK, REPO_ROOT, TIMED_MONTH
+from warehouse.parse_cache import ENVIRONMENT_VARIABLE as PARSE_CACHE_VARIABLE
 
 MARK = re.compile(r"(\[\d/3\])")
 
@@ -188,6 +189,8 @@ def run_build(
     memory of its process tree sampled every 50 ms. With ``tree`` other than the repository,
     its packages are imported first."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # A first build measured is a first build: it parses the project itself.
+    env.pop(PARSE_CACHE_VARIABLE, None)
     if tree != REPO_ROOT:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
     load_before = os.getloadavg()

@@ -1,5 +1,6 @@
 """dbt keeps its parse of the project from one build of a warehouse to the next (partial
-parsing), and a build that reuses it still reads its own exports and records its own run."""
+parsing), and a build that reuses it still reads its own exports and records its own run. With
+ONECLICK_PARSE_CACHE, a warehouse's first build starts from another warehouse's parse."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from tests.conftest import Build
 from tests.support import TEST_MONTH, fingerprint, query, read_rows, write_rows
 from warehouse.build import build_warehouse
+from warehouse.parse_cache import ENVIRONMENT_VARIABLE
 
 pytestmark = pytest.mark.slow
 
@@ -33,26 +35,31 @@ def without_customers(source: Path, target: Path, customers: set[str]) -> Path:
     return target
 
 
+def build_quietly(raw: Path, warehouse: Path, model: Path, **settings) -> str:
+    """Build ``raw`` into ``warehouse``, scored by ``model``; the run's id."""
+    return build_warehouse(
+        raw,
+        warehouse,
+        month=TEST_MONTH,
+        model_path=model,
+        progress=lambda _line: None,
+        dbt_vars=settings,
+    ).run_id
+
+
 def test_a_second_build_reuses_the_parse_and_reads_its_own_exports(
-    demo_build: Build, tmp_path: Path
+    demo_build: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
+    # Only the warehouse's own parse: none from the test run's other builds.
+    monkeypatch.delenv(ENVIRONMENT_VARIABLE, raising=False)
     first_raw = demo_build.raw.resolve()
     customers = [row[0] for row in read_rows(first_raw / "market_file.csv")[1:]]
     second_raw = without_customers(first_raw, tmp_path / "second", set(customers[:100])).resolve()
     warehouse = tmp_path / "wh" / "oneclick.duckdb"
 
-    def build(raw: Path) -> str:
-        return build_warehouse(
-            raw,
-            warehouse,
-            month=TEST_MONTH,
-            model_path=demo_build.model_path,
-            progress=lambda _line: None,
-        ).run_id
-
-    first_run = build(first_raw)
+    first_run = build_quietly(first_raw, warehouse, demo_build.model_path)
     first_events = dbt_events(warehouse)
-    second_run = build(second_raw)
+    second_run = build_quietly(second_raw, warehouse, demo_build.model_path)
     second_events = dbt_events(warehouse)
 
     # dbt logs why it parses the whole project; the first build has no earlier parse to reuse
@@ -71,4 +78,33 @@ def test_a_second_build_reuses_the_parse_and_reads_its_own_exports(
     ]
     assert query(warehouse, "select count(*) from staging.stg_shop_export__customers") == [
         (len(customers) - 100,)
+    ]
+
+
+def test_a_first_build_starts_from_the_parse_another_warehouse_left(
+    demo_build: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(tmp_path / "parse-cache"))
+    raw = demo_build.raw.resolve()
+    customers = [row[0] for row in read_rows(raw / "market_file.csv")[1:]]
+    other_raw = without_customers(raw, tmp_path / "other", set(customers[:50])).resolve()
+    first, second, third = (tmp_path / name / "oneclick.duckdb" for name in ("a", "b", "c"))
+
+    build_quietly(raw, first, demo_build.model_path)
+    assert "UnableToPartialParse" in dbt_events(first), "nothing was cached yet"
+    build_quietly(other_raw, second, demo_build.model_path)
+    second_events = dbt_events(second)
+    # Another setting is another parse: dbt parses in full rather than take a wrong one.
+    build_quietly(raw, third, demo_build.model_path, high_risk_min_probability=0.55)
+
+    assert "UnableToPartialParse" not in second_events
+    assert "PartialParsingSkipParsing" in second_events
+    assert "UnableToPartialParse" in dbt_events(third)
+    # The reused parse read the second warehouse's own exports and wrote only its own file.
+    assert query(second, "select count(*) from staging.stg_shop_export__customers") == [
+        (len(customers) - 50,)
+    ]
+    assert query(second, "select raw_folder from marts.build_runs") == [(str(other_raw),)]
+    assert query(first, "select count(*) from staging.stg_shop_export__customers") == [
+        (len(customers),)
     ]

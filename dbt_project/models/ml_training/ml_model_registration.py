@@ -28,7 +28,8 @@ def model(dbt, session):
     )
     artifact, source = train_or_reuse(
         sample,
-        Path(dbt.config.get("trained_model_dir")),
+        # Relative to the folder dbt runs in: the registry keeps the whole path.
+        Path(dbt.config.get("trained_model_dir")).resolve(),
         labelled_rows=labelled,
         customers_to_score=customers,
         progress=progress,
