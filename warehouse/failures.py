@@ -6,9 +6,12 @@ few of the rows it finds, so the message names the export file, the line and the
 only the test's name. When a staging model cannot read its export
 (DuckDB's ``CSV Error on Line: N``, a failed sniff, a file it cannot split into the header's
 columns), the message names the file, the physical line (:mod:`warehouse.line_map`) and what is
-wrong with it instead of DuckDB's wall of text. Another model error (DuckDB's own message) is
-passed on, shortened to its first meaningful lines. Values from an export are shown with their
-control characters escaped.
+wrong with it instead of DuckDB's wall of text. A model whose rows break its enforced contract
+(DuckDB's ``Constraint Error``: a null where a column's ``not_null`` constraint allows none, a
+value outside its ``check``) is explained as a failed test is: the column, the constraint, how
+many rows and a few of them, found by running the model's compiled query again on the
+candidate. Another model error (DuckDB's own message) is passed on, shortened to its first
+meaningful lines. Values from an export are shown with their control characters escaped.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ CSV_READ_FAILURES = (
     "Binder Error: Referenced column",
 )
 SOURCE_PATH = re.compile(r"read_csv\('((?:[^']|'')*)'")
+# DuckDB's message when a row breaks a constraint of the table dbt-duckdb creates for a
+# contract-enforced model (named <model>__dbt_tmp until the build renames it).
+CONSTRAINT_ERROR = "Constraint Error"
+DBT_TEMPORARY_NAME = re.compile(r"__dbt_tmp\b")
 
 
 def explain_failures(run: DbtRun, candidate: Path, published: Path | None = None) -> list[str]:
@@ -72,7 +79,11 @@ def _explain(
     if result.resource_type == "model":
         export = _export_read_by(node, manifest, working_dir)
         unreadable = _unreadable_export(result.message or "", export) if export else None
-        return unreadable or f"model {result.name} failed: {_shorten(result.message)}"
+        return (
+            unreadable
+            or _contract_violation(result, node, connection)
+            or f"model {result.name} failed: {_shorten(result.message)}"
+        )
     if result.resource_type == "unit_test":
         return f"unit test {result.name} failed: {_shorten(result.message, lines=12)}"
     if result.resource_type == "test":
@@ -98,6 +109,63 @@ def _explain_test(
     lines = [header + (", for example:" if count > len(rows) else ":")]
     lines += [f"    {_describe_row(row)}" for row in rows]
     return "\n".join(lines)
+
+
+def _contract_violation(
+    result: NodeResult, node: dict, connection: duckdb.DuckDBPyConnection | None
+) -> str | None:
+    """What breaks a model's enforced contract, one paragraph per column constraint its rows
+    break: the column, the constraint, how many rows and a few of them (the model's first
+    column, its key, beside the value), from one pass of the model's query over the candidate.
+    DuckDB's message, without dbt's temporary table name, when the rows cannot be queried;
+    None when the model's error is not a constraint error."""
+    message = result.message or ""
+    if CONSTRAINT_ERROR not in message:
+        return None
+    columns = list((node.get("columns") or {}).values())
+    rules = [
+        rule
+        for column in columns
+        for constraint in column.get("constraints") or []
+        if (rule := _rule(column.get("name") or "", constraint))
+    ]
+    breaches = []
+    if rules and result.compiled_code and connection is not None:
+        model_rows = f"from ({result.compiled_code.strip().rstrip(';')}) as model_rows"
+        counts = ", ".join(f"count(*) filter (where {condition})" for _, _, condition in rules)
+        try:
+            found = connection.execute(f"select {counts} {model_rows}").fetchone()
+            for (name, words, condition), count in zip(rules, found, strict=True):
+                if count:
+                    shown = list(dict.fromkeys([columns[0].get("name") or name, name]))
+                    cursor = connection.execute(
+                        f"select {', '.join(map(_identifier, shown))} {model_rows} "
+                        f"where {condition} limit {EXAMPLE_ROWS}"
+                    )
+                    rows = [dict(zip(shown, row, strict=True)) for row in cursor.fetchall()]
+                    more = ", for example:" if count > len(rows) else ":"
+                    lines = [f"{words}: {count} row(s){more}"]
+                    breaches.append("\n".join(lines + [f"    {_describe_row(r)}" for r in rows]))
+        except duckdb.Error:
+            breaches = []
+    if not breaches:
+        breaches = [DBT_TEMPORARY_NAME.sub("", _shorten(message))]
+    return "\n".join(f"model {result.name} breaks its contract: {breach}" for breach in breaches)
+
+
+def _rule(name: str, constraint: dict) -> tuple[str, str, str] | None:
+    """(column, the constraint in words, the SQL condition of a row that breaks it)."""
+    if constraint.get("type") == "not_null":
+        words = f"{name} is null, where its not_null constraint allows none"
+        return name, words, f"{_identifier(name)} is null"
+    if constraint.get("type") == "check" and constraint.get("expression"):
+        expression = " ".join(constraint["expression"].split())
+        return name, f"{name} breaks its check ({expression})", f"not ({expression})"
+    return None
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _failing_rows(

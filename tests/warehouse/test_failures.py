@@ -1,6 +1,7 @@
 """Failure messages: a Python model's traceback is cut down to the exception a person needs;
-DuckDB's own errors on an export become the file, the physical line and what is wrong; values
-show their control characters escaped."""
+DuckDB's own errors on an export become the file, the physical line and what is wrong; a model
+whose rows break its contract names the column, the constraint and the rows; values show their
+control characters escaped."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.failures import _describe_row, _shorten, _unreadable_export
+from warehouse.dbt_runner import NodeResult
+from warehouse.failures import _contract_violation, _describe_row, _shorten, _unreadable_export
 
 
 def test_a_python_traceback_is_shortened_to_its_exception():
@@ -107,3 +109,65 @@ def test_a_binder_error_on_a_sound_export_is_not_blamed_on_the_file(tmp_path):
     message = duckdb_error(path, select='"Выручка"')
 
     assert _unreadable_export(message, path) is None
+
+
+def a_model_breaking_its_contract(message: str) -> tuple[NodeResult, dict]:
+    """A failed contract-enforced model as the run results and the manifest describe it."""
+    result = NodeResult(
+        unique_id="model.oneclick.customer_scope",
+        status="error",
+        execution_time=0.1,
+        message=f"Runtime Error in model customer_scope (models/marts/customer_scope.sql)\n  "
+        f"{message}",
+        failures=None,
+        relation_name='"oneclick"."marts"."customer_scope"',
+        compiled_code="select customer_id, scope_status from scoped",
+    )
+    node = {
+        "columns": {
+            "customer_id": {"name": "customer_id", "constraints": [{"type": "not_null"}]},
+            "scope_status": {
+                "name": "scope_status",
+                "constraints": [
+                    {"type": "not_null"},
+                    {"type": "check", "expression": "scope_status in ('in_scope',\n 'out')"},
+                ],
+            },
+        }
+    }
+    return result, node
+
+
+def test_a_broken_contract_names_the_column_the_constraint_and_the_rows(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "candidate.duckdb"))
+    connection.execute(
+        "create table scoped as select * from (values (1, 'in_scope'), (2, null), (3, 'gone'), "
+        "(4, null)) as v(customer_id, scope_status)"
+    )
+    result, node = a_model_breaking_its_contract(
+        "Constraint Error: NOT NULL constraint failed: customer_scope__dbt_tmp.scope_status"
+    )
+
+    assert _contract_violation(result, node, connection) == (
+        "model customer_scope breaks its contract: scope_status is null, where its not_null "
+        "constraint allows none: 2 row(s):\n"
+        "    customer_id=2, scope_status=None\n"
+        "    customer_id=4, scope_status=None\n"
+        "model customer_scope breaks its contract: scope_status breaks its check "
+        "(scope_status in ('in_scope', 'out')): 1 row(s):\n"
+        "    customer_id=3, scope_status=gone"
+    )
+
+
+def test_a_broken_contract_without_its_rows_passes_on_duckdbs_words():
+    result, node = a_model_breaking_its_contract(
+        "Constraint Error: NOT NULL constraint failed: customer_scope__dbt_tmp.scope_status"
+    )
+
+    assert _contract_violation(result, node, None) == (
+        "model customer_scope breaks its contract: Runtime Error in model customer_scope "
+        "(models/marts/customer_scope.sql)\n"
+        "    Constraint Error: NOT NULL constraint failed: customer_scope.scope_status"
+    )
+    other, _ = a_model_breaking_its_contract("Binder Error: column x not found")
+    assert _contract_violation(other, node, None) is None

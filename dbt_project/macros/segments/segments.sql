@@ -2,8 +2,10 @@
     The segments and the behaviours that explain a risk are declared once, as the vars
     `segments` and `behaviour_flags` in dbt_project.yml. These macros write what follows from
     them: the segment of a customer and its rank (marts.customer_segments, segment_summary), the
-    behaviour flags and their words, and the accepted values of the YAML tests. Python reads the
-    same vars (warehouse/segmentation.py).
+    behaviour flags and their words, and the accepted values of the YAML tests (the check
+    constraints of the marts' contracts read the var `segments` themselves: a constraint's
+    expression is rendered before macros exist). Python reads the same vars
+    (warehouse/segmentation.py).
 -#}
 
 {#- The segment names in segment_rank order, then `extra` (e.g. ['out_of_scope']). -#}
