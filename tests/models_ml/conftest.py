@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from models_ml.config import TrainingConfig
 from models_ml.train import TrainedModel, train_decline_model
@@ -83,3 +84,13 @@ def mart() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def trained(mart: pd.DataFrame) -> TrainedModel:
     return train_decline_model(mart, config=FAST)
+
+
+@pytest.fixture
+def one_openmp_thread():
+    """The test's fits and predictions on one OpenMP thread, as training runs each of its fits
+    (models_ml.parallel). Nothing a test checks depends on it; on a few hundred rows
+    HistGradientBoosting's and k-NN's OpenMP threads otherwise wait on each other, and on the
+    other test worker's, for most of the test: 66 s instead of 1 s on two busy cores."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield

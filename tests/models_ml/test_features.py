@@ -53,6 +53,7 @@ def test_unlabelled_rows_are_left_out_of_training(mart):
     assert labelled_rows(frame.drop(columns=["activity_declined"])).empty
 
 
+@pytest.mark.usefixtures("one_openmp_thread")
 @pytest.mark.parametrize("candidate", CANDIDATES, ids=lambda c: c.name)
 def test_every_candidate_fits_and_calibrates(mart, candidate):
     features, target = feature_frame(mart), mart["activity_declined"].to_numpy()

@@ -216,6 +216,7 @@ def test_scoring_parallelises_the_forest_not_the_preprocessing(mart):
     assert {p.named_steps["preprocess"].n_jobs for p in pipelines} == {None}
 
 
+@pytest.mark.usefixtures("one_openmp_thread")
 @pytest.mark.parametrize("candidate", CANDIDATES, ids=lambda c: c.name)
 def test_permutation_drops_are_scikit_learns_permutation_importance(mart, candidate):
     """The batched shuffles give exactly what sklearn.inspection.permutation_importance gives."""

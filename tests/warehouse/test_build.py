@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -199,8 +200,10 @@ def test_another_dialect_builds_the_same_feature_mart(demo_build: Build, tmp_pat
 def test_a_category_nobody_mapped_fails_the_build_and_keeps_the_published_file(
     demo_build: Build, demo_copy: Path, tmp_path: Path
 ):
+    # The published file of these very exports (demo_copy is the demo build's month).
     warehouse = tmp_path / "wh" / "oneclick.duckdb"
-    build_or_fail(demo_copy, warehouse, "--model", demo_build.model_path)
+    warehouse.parent.mkdir()
+    shutil.copy(demo_build.warehouse, warehouse)
     published = fingerprint(warehouse)
     rows = read_rows(demo_copy / "market_file.csv")
     column = rows[0].index("Популярная_категория")

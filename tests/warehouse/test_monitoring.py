@@ -13,7 +13,7 @@ import pytest
 
 from scripts.generate_demo_data import Shop, decline_probability, write_shop
 from tests.conftest import Build, build_or_fail
-from tests.support import query, read_rows, run_oneclick, write_rows
+from tests.support import built_once, query, read_rows, run_oneclick, write_rows
 from warehouse.summary import current_model_path
 
 pytestmark = pytest.mark.slow
@@ -104,15 +104,52 @@ def test_halving_one_behaviour_shifts_that_feature_and_only_that_one(
     assert "warning: pages_per_visit has shifted from the model's training data" in build.stdout
 
 
-def two_generated_months(root: Path, offer_effect: float) -> tuple[Path, Shop]:
+GENERATED_MONTHS = ("2026-09", "2026-10")
+EXPORT_FILES = ("market_file.csv", "market_money.csv", "market_time.csv", "money.csv")
+
+
+def generated_shop(offer_effect: float) -> Shop:
+    return Shop(months=GENERATED_MONTHS, customers=5000, seed=11, offer_effect=offer_effect)
+
+
+@pytest.fixture(scope="module")
+def first_generated_month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The generated shop's first month built once per test run, the model trained on it: the
+    offers act from the second month on (a contact changes the next month's chance), so the
+    first month's exports are the same whatever the offers' effect (each test checks its own
+    are, byte for byte). Tests copy the published file before building the next month on it.
+    Returns the published file and the first month's exports."""
+
+    def build(root: Path) -> tuple[Path, Path]:
+        write_shop(root / "raw", generated_shop(offer_effect=0.0))
+        warehouse = root / "warehouse" / "oneclick.duckdb"
+        build_or_fail(root / "raw" / GENERATED_MONTHS[0], warehouse, month=None)
+        return warehouse, root / "raw" / GENERATED_MONTHS[0]
+
+    return built_once(tmp_path_factory, "generated-first-month", build)
+
+
+def two_generated_months(
+    root: Path, offer_effect: float, first_month: tuple[Path, Path]
+) -> tuple[Path, Shop]:
     """A shop's two months of exports with a known effect of the offers, built into one
-    warehouse: the first month trains the model, the second is scored by it."""
-    shop = Shop(months=("2026-09", "2026-10"), customers=5000, seed=11, offer_effect=offer_effect)
+    warehouse: the first month trains the model (``first_month``: that build, shared by the
+    tests), the second is scored by it."""
+    shop = generated_shop(offer_effect)
     write_shop(root / "raw", shop)
+    first_warehouse, first_raw = first_month
+    for name in EXPORT_FILES:
+        own = (root / "raw" / GENERATED_MONTHS[0] / name).read_bytes()
+        assert own == (first_raw / name).read_bytes(), f"{name} of the first month differs"
     warehouse = root / "warehouse" / "oneclick.duckdb"
-    build_or_fail(root / "raw" / "2026-09", warehouse, month=None)
+    warehouse.parent.mkdir(parents=True)
+    shutil.copy(first_warehouse, warehouse)
     build_or_fail(
-        root / "raw" / "2026-10", warehouse, "--model", current_model_path(warehouse), month=None
+        root / "raw" / GENERATED_MONTHS[1],
+        warehouse,
+        "--model",
+        current_model_path(first_warehouse),
+        month=None,
     )
     return warehouse, shop
 
@@ -151,8 +188,10 @@ def largest_campaign(warehouse: Path) -> str:
     )[0][0]
 
 
-def test_a_known_offer_effect_lies_inside_the_reported_interval(tmp_path: Path):
-    warehouse, shop = two_generated_months(tmp_path, offer_effect=0.2)
+def test_a_known_offer_effect_lies_inside_the_reported_interval(
+    first_generated_month: tuple[Path, Path], tmp_path: Path
+):
+    warehouse, shop = two_generated_months(tmp_path, 0.2, first_generated_month)
     campaign = largest_campaign(warehouse)
 
     (low, high, estimate), truth = outcome_and_truth(warehouse, shop, campaign)
@@ -163,8 +202,10 @@ def test_a_known_offer_effect_lies_inside_the_reported_interval(tmp_path: Path):
     assert estimate == pytest.approx(truth, abs=high - low)
 
 
-def test_with_no_offer_effect_the_interval_contains_zero(tmp_path: Path):
-    warehouse, shop = two_generated_months(tmp_path, offer_effect=0.0)
+def test_with_no_offer_effect_the_interval_contains_zero(
+    first_generated_month: tuple[Path, Path], tmp_path: Path
+):
+    warehouse, shop = two_generated_months(tmp_path, 0.0, first_generated_month)
     campaign = largest_campaign(warehouse)
 
     (low, high, _estimate), truth = outcome_and_truth(warehouse, shop, campaign)
