@@ -20,6 +20,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from warehouse.paths import DBT_PROJECT_ENV
+
 ENVIRONMENT_VARIABLE = "ONECLICK_PARSE_CACHE"
 PARSE_FILE = "partial_parse.msgpack"
 # What dbt renders the profile and the project with while it parses, besides the vars.
@@ -28,7 +30,7 @@ PARSE_ENVIRONMENT = (
     "ONECLICK_PUBLISHED_WAREHOUSE",
     "ONECLICK_THREADS",
     "ONECLICK_MEMORY_LIMIT",
-    "ONECLICK_DBT_PROJECT",
+    DBT_PROJECT_ENV,
 )
 
 
