@@ -1,9 +1,10 @@
 """Runs dbt as a child process on the project-local profile and reports its progress.
 
 dbt runs in its own process so that a build can be stopped at any moment without leaving a
-connection open on the candidate file, and so that its memory is returned when it ends. Its
-structured log (``--log-format json``) is turned into one progress line per model and a line per
-failing test; ``run_results.json`` and ``manifest.json`` say afterwards what ran and how long.
+connection open on the candidate file, and so that its memory is returned when it ends. The child
+(:mod:`warehouse.dbt_child`) writes the events read here as dbt's JSON log would, and they are
+turned into one progress line per model and a line per failing test; ``run_results.json`` and
+``manifest.json`` say afterwards what ran and how long.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warehouse.dbt_child import RESULT_EVENTS, START_EVENT
 from warehouse.parse_cache import keep_parse, parse_cache_entry, reuse_parse
 from warehouse.paths import DBT_PROJECT_ENV, dbt_project_dir
 
@@ -29,7 +31,6 @@ Progress = Callable[[str], None]
 # A Python model's own progress lines (the model step prints them as it trains:
 # dbt_project/models/ml_training/ml_model_registration.py).
 PROGRESS_PREFIX = "oneclick-progress:"
-RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult"}
 # A clause of a description that a start line shows: up to the first colon, full stop or dash.
 CLAUSE_END = re.compile(r":\s|\.\s|\.$| — ")
 
@@ -109,6 +110,12 @@ def short_description(description: str, width: int = 80) -> str:
     return text
 
 
+def dbt_child() -> list[str]:
+    """The command that runs dbt for a build: :mod:`warehouse.dbt_child` in the interpreter
+    running oneclick (its venv's dbt), followed by dbt's arguments."""
+    return [sys.executable, "-m", "warehouse.dbt_child"]
+
+
 def dbt_executable() -> list[str]:
     """The dbt of the interpreter running oneclick (its venv), whatever PATH says."""
     beside_python = Path(sys.executable).parent / "dbt"
@@ -145,9 +152,7 @@ def run_dbt(
     project_dir = dbt_project_dir()
     working_dir = working_dir or project_dir
     arguments = [
-        *dbt_executable(),
-        "--log-format",
-        "json",
+        *dbt_child(),
         "--no-use-colors",
         "--no-send-anonymous-usage-stats",
         *command,
@@ -248,7 +253,7 @@ def _report_event(line: str, run: DbtRun, progress: Progress) -> None:
     node = data.get("node_info") or {}
     unique_id = node.get("unique_id", "")
     if (
-        name == "LogStartLine"
+        name == START_EVENT
         and unique_id.startswith("model.")
         and str(node.get("node_path", "")).endswith(".py")
     ):
