@@ -20,7 +20,12 @@ import duckdb
 
 from warehouse.dbt_runner import DbtRun, Progress, run_dbt
 from warehouse.errors import EnvironmentFault, os_error_cause
-from warehouse.failures import ENVIRONMENT_MESSAGES, environment_fault_in, explain_failures
+from warehouse.failures import (
+    COLUMN_CHECKS_TEST,
+    ENVIRONMENT_MESSAGES,
+    environment_fault_in,
+    explain_failures,
+)
 from warehouse.months import export_month as month_of_exports
 from warehouse.parse_cache import parse_cache_dir
 from warehouse.paths import trained_models_dir, work_dir
@@ -286,10 +291,15 @@ def _cause(error: OSError | shutil.Error) -> str:
 
 
 def _checks_passed(run: DbtRun) -> str:
-    """The data and unit tests that passed, and the constraints of the contract-enforced models
-    built: DuckDB checked those on every row as it wrote the tables, with no test node."""
-    tests = sum(result.resource_type in {"test", "unit_test"} for result in run.results)
+    """The data and unit tests that passed (a column_checks test counts each of its checks),
+    and the constraints of the contract-enforced models built: DuckDB checked those on every
+    row as it wrote the tables, with no test node."""
     nodes = run.manifest().get("nodes", {})
+    tests = sum(
+        checks_in_test(nodes.get(result.unique_id, {}))
+        for result in run.results
+        if result.resource_type in {"test", "unit_test"}
+    )
     constraints = sum(
         len(column.get("constraints") or [])
         for result in run.results
@@ -297,6 +307,18 @@ def _checks_passed(run: DbtRun) -> str:
         for column in (nodes.get(result.unique_id, {}).get("columns") or {}).values()
     )
     return f"{tests} checks and {constraints} column constraints"
+
+
+def checks_in_test(node: dict) -> int:
+    """How many checks a test node makes: those a column_checks test lists (its key, each
+    column of its lists and mappings), else one."""
+    metadata = node.get("test_metadata") or {}
+    if metadata.get("name") != COLUMN_CHECKS_TEST:
+        return 1
+    arguments = metadata.get("kwargs") or {}
+    keys = sum(arguments.get(key) is not None for key in ("primary_key", "unique_combination"))
+    listed = ("unique", "not_null", "accepted_values", "values_between")
+    return keys + sum(len(arguments.get(name) or ()) for name in listed)
 
 
 def _size(size_bytes: int) -> str:

@@ -3,15 +3,17 @@
 A failing data test's compiled query is run again on the candidate file (tests do not store
 their rows: a table per test would cost every build a write per test); the explanation shows a
 few of the rows it finds, so the message names the export file, the line and the value, not
-only the test's name. When a staging model cannot read its export
-(DuckDB's ``CSV Error on Line: N``, a failed sniff, a file it cannot split into the header's
-columns), the message names the file, the physical line (:mod:`warehouse.line_map`) and what is
-wrong with it instead of DuckDB's wall of text. A model whose rows break its enforced contract
-(DuckDB's ``Constraint Error``: a null where a column's ``not_null`` constraint allows none, a
-value outside its ``check``) is explained as a failed test is: the column, the constraint, how
-many rows and a few of them, found by running the model's compiled query again on the
-candidate. Another model error (DuckDB's own message) is passed on, shortened to its first
-meaningful lines. Values from an export are shown with their control characters escaped.
+only the test's name. A failed ``column_checks`` test (a model's column checks in one query) is
+explained check by check, as the separate tests would be. When a staging model cannot read its
+export (DuckDB's ``CSV Error on Line: N``, a failed sniff, a file it cannot split into the
+header's columns), the message names the file, the physical line (:mod:`warehouse.line_map`)
+and what is wrong with it instead of DuckDB's wall of text. A model whose rows break its
+enforced contract (DuckDB's ``Constraint Error``: a null where a column's ``not_null``
+constraint allows none, a value outside its ``check``) is explained as a failed test is: the
+column, the constraint, how many rows and a few of them, found by running the model's compiled
+query again on the candidate. Another model error (DuckDB's own message) is passed on, shortened
+to its first meaningful lines. Values from an export are shown with their control characters
+escaped.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ CSV_READ_FAILURES = (
 SOURCE_PATH = re.compile(r"read_csv\('((?:[^']|'')*)'")
 # DuckDB's message when a row breaks a constraint of the table dbt-duckdb creates for a
 # contract-enforced model (named <model>__dbt_tmp until the build renames it).
+# The project's test of a model's column checks in one query (tests/generic/column_checks.sql).
+COLUMN_CHECKS_TEST = "column_checks"
 CONSTRAINT_ERROR = "Constraint Error"
 DBT_TEMPORARY_NAME = re.compile(r"__dbt_tmp\b")
 
@@ -101,6 +105,10 @@ def _explain_test(
     what = f"test {test_name} on {subject}" if subject else f"test {test_name}"
     if result.status == "error":
         return f"{what} could not run: {_shorten(result.message)}"
+    if test_name == COLUMN_CHECKS_TEST:
+        explained = _failed_column_checks(attached, result.compiled_code, connection)
+        if explained:
+            return explained
     count = result.failures or 0
     header = f"{what} failed: {count} row(s)"
     rows = _failing_rows(result.compiled_code, connection)
@@ -109,6 +117,36 @@ def _explain_test(
     lines = [header + (", for example:" if count > len(rows) else ":")]
     lines += [f"    {_describe_row(row)}" for row in rows]
     return "\n".join(lines)
+
+
+def _failed_column_checks(
+    model: str, compiled_code: str | None, connection: duckdb.DuckDBPyConnection | None
+) -> str | None:
+    """A failed column_checks test as its checks would fail one by one: a paragraph per check
+    and column, with its rows and a few of the values; None when the rows cannot be queried."""
+    if not compiled_code or connection is None:
+        return None
+    failing = f"({compiled_code.strip().rstrip(';')}) as failing"
+    try:
+        found = connection.execute(
+            "select check_name, column_name, count(*), "
+            f"list(failing_value order by failing_value)[:{EXAMPLE_ROWS}], "
+            f"list(occurrences order by failing_value)[:{EXAMPLE_ROWS}] "
+            f"from {failing} group by all order by all"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    paragraphs = []
+    for check, column, count, values, occurrences in found:
+        header = f"test {check} on {model}.{column} failed: {count} row(s)"
+        examples = [
+            f"    {column}={printable(value)}" + (f" ({times} rows)" if times > 1 else "")
+            for value, times in zip(values, occurrences, strict=True)
+            if value is not None or check != "not_null"
+        ]
+        more = ", for example:" if count > len(examples) else ":"
+        paragraphs.append("\n".join([header + more, *examples]) if examples else header)
+    return "\n".join(paragraphs) or None
 
 
 def _contract_violation(
