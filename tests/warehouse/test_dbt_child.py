@@ -75,3 +75,20 @@ def test_a_bad_argument_exits_2_and_says_why(tmp_path):
     )
     assert finished.returncode == 2
     assert "no-such-option" in finished.stdout
+
+
+def test_the_child_ends_after_its_exit_handlers_with_its_output_flushed(tmp_path):
+    handled = tmp_path / "handled"
+    script = (
+        "import atexit, pathlib, sys\n"
+        "from warehouse.dbt_child import end_process\n"
+        f"atexit.register(pathlib.Path({str(handled)!r}).write_text, 'closed')\n"
+        "sys.stdout.write('last line, unflushed')\n"
+        "end_process(3)\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert finished.returncode == 3
+    assert finished.stdout == "last line, unflushed"
+    assert handled.read_text() == "closed"
