@@ -15,88 +15,56 @@
     ) }}
 {% endif %}
 
+{#- (check, column) pairs: the key first, then each column of each list or mapping. -#}
 {% set checks = [] %}
-{% if primary_key is not none %}
-    {% do checks.append(("primary_key", primary_key)) %}
-{% endif %}
-{% if unique_combination is not none %}
-    {% do checks.append(("unique_combination", unique_combination)) %}
-{% endif %}
-{% for column in unique %}
-    {% do checks.append(("unique", column)) %}
+{% for check, key in [("primary_key", primary_key), ("unique_combination", unique_combination)] %}
+    {% if key is not none %}{% do checks.append((check, key)) %}{% endif %}
 {% endfor %}
-{% for column in not_null %}
-    {% do checks.append(("not_null", column)) %}
-{% endfor %}
-{% for column in accepted_values %}
-    {% do checks.append(("accepted_values", column)) %}
-{% endfor %}
-{% for column in values_between %}
-    {% do checks.append(("values_between", column)) %}
+{% set listed = {
+    "unique": unique,
+    "not_null": not_null,
+    "accepted_values": accepted_values,
+    "values_between": values_between,
+} %}
+{% for check, columns in listed.items() %}
+    {% for column in columns %}{% do checks.append((check, column)) %}{% endfor %}
 {% endfor %}
 
+{#- Each check is one select: what it shows of a failing row, which rows fail, and whether
+    they are counted per value (grouped) as dbt's unique and accepted_values tests count them. -#}
 {% for check, column in checks %}
+    {% set columns = column | join(", ") if check == "unique_combination" else column %}
+    {% set value, where, grouped, having = columns, none, true, "count(*) > 1" %}
+    {% if check == "primary_key" %}
+        {% set having = columns ~ " is null or count(*) > 1" %}
+    {% elif check == "unique_combination" %}
+        {% set value = "row(" ~ columns ~ ")" %}
+    {% elif check == "unique" %}
+        {% set where = columns ~ " is not null" %}
+    {% elif check == "not_null" %}
+        {% set value, where, grouped = "null", columns ~ " is null", false %}
+    {% elif check == "accepted_values" %}
+        {% set quoted = [] %}
+        {% for accepted in accepted_values[column] %}
+            {% do quoted.append("'" ~ accepted ~ "'") %}
+        {% endfor %}
+        {% set where, having = columns ~ " not in (" ~ quoted | join(", ") ~ ")", none %}
+    {% elif check == "values_between" %}
+        {% set min_value, max_value = values_between[column] %}
+        {% set where = columns ~ " < " ~ min_value ~ " or " ~ columns ~ " > " ~ max_value %}
+        {% set grouped = false %}
+    {% endif %}
 {%- if not loop.first %}
 union all
-{% endif -%}
-{%- if check == "primary_key" %}
+{% endif %}
 select
-    'primary_key' as check_name,
-    '{{ column }}' as column_name,
-    cast({{ column }} as varchar) as failing_value,
-    count(*) as occurrences
+    '{{ check }}' as check_name,
+    '{{ columns }}' as column_name,
+    cast({{ value }} as varchar) as failing_value,
+    {{ "count(*)" if grouped else "1" }} as occurrences
 from {{ model }}
-group by {{ column }}
-having {{ column }} is null or count(*) > 1
-{%- elif check == "unique_combination" %}
-select
-    'unique_combination' as check_name,
-    '{{ column | join(", ") }}' as column_name,
-    cast(row({{ column | join(", ") }}) as varchar) as failing_value,
-    count(*) as occurrences
-from {{ model }}
-group by {{ column | join(", ") }}
-having count(*) > 1
-{%- elif check == "unique" %}
-select
-    'unique' as check_name,
-    '{{ column }}' as column_name,
-    cast({{ column }} as varchar) as failing_value,
-    count(*) as occurrences
-from {{ model }}
-where {{ column }} is not null
-group by {{ column }}
-having count(*) > 1
-{%- elif check == "not_null" %}
-select
-    'not_null' as check_name,
-    '{{ column }}' as column_name,
-    cast(null as varchar) as failing_value,
-    1 as occurrences
-from {{ model }}
-where {{ column }} is null
-{%- elif check == "accepted_values" %}
-select
-    'accepted_values' as check_name,
-    '{{ column }}' as column_name,
-    cast({{ column }} as varchar) as failing_value,
-    count(*) as occurrences
-from {{ model }}
-where {{ column }} not in (
-    {%- for value in accepted_values[column] -%}
-        '{{ value }}'{{ ", " if not loop.last }}
-    {%- endfor -%}
-)
-group by {{ column }}
-{%- elif check == "values_between" %}
-{%- set min_value, max_value = values_between[column] %}
-select
-    'values_between' as check_name,
-    '{{ column }}' as column_name,
-    cast({{ column }} as varchar) as failing_value,
-    1 as occurrences
-from {{ model }}
-where {{ column }} < {{ min_value }} or {{ column }} > {{ max_value }}
-{%- endif %}
+{% if where %}where {{ where }}{% endif %}
+{% if grouped %}group by {{ columns }}{% endif %}
+{% if grouped and having %}having {{ having }}{% endif %}
 {% endfor %}
 {% endmacro %}
