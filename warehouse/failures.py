@@ -47,10 +47,10 @@ CSV_READ_FAILURES = (
 SOURCE_PATH = re.compile(r"read_csv\('((?:[^']|'')*)'")
 # DuckDB's message when a row breaks a constraint of the table dbt-duckdb creates for a
 # contract-enforced model (named <model>__dbt_tmp until the build renames it).
-# The project's test of a model's column checks in one query (tests/generic/column_checks.sql).
-COLUMN_CHECKS_TEST = "column_checks"
 CONSTRAINT_ERROR = "Constraint Error"
 DBT_TEMPORARY_NAME = re.compile(r"__dbt_tmp\b")
+# The project's test of a model's column checks in one query (tests/generic/column_checks.sql).
+COLUMN_CHECKS_TEST = "column_checks"
 
 
 def explain_failures(run: DbtRun, candidate: Path, published: Path | None = None) -> list[str]:
