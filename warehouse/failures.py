@@ -130,18 +130,17 @@ def _failed_column_checks(
     try:
         found = connection.execute(
             "select check_name, column_name, count(*), "
-            f"list(failing_value order by failing_value)[:{EXAMPLE_ROWS}], "
-            f"list(occurrences order by failing_value)[:{EXAMPLE_ROWS}] "
-            f"from {failing} group by all order by all"
+            "list(row(failing_value, occurrences) order by failing_value, occurrences)"
+            f"[:{EXAMPLE_ROWS}] from {failing} group by all order by all"
         ).fetchall()
     except duckdb.Error:
         return None
     paragraphs = []
-    for check, column, count, values, occurrences in found:
+    for check, column, count, failing_rows in found:
         header = f"test {check} on {model}.{column} failed: {count} row(s)"
         examples = [
             f"    {column}={printable(value)}" + (f" ({times} rows)" if times > 1 else "")
-            for value, times in zip(values, occurrences, strict=True)
+            for value, times in failing_rows
             if value is not None or check != "not_null"
         ]
         more = ", for example:" if count > len(examples) else ":"
