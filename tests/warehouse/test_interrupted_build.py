@@ -59,6 +59,16 @@ def processes_of_run(run_id: str) -> dict[int, str]:
     return found
 
 
+def as_from_a_terminal() -> None:
+    """In the build's process before it starts: SIGINT and SIGQUIT as a terminal's foreground
+    job has them. A process started with a signal ignored keeps it ignored (POSIX), and the
+    test run may have them ignored: a shell ignores both for a job it starts in the background
+    (``make test &``, or ``trap '' INT``). The build then rightly ignored the SIGINT this test
+    sends, and the test failed for how it was started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def parent_of(pid: int) -> int | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -108,6 +118,7 @@ def test_a_build_stopped_during_training_leaves_no_process_and_the_file_as_it_wa
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # a signal to the test's group would not reach it
+        preexec_fn=as_from_a_terminal,
     )
     seen: list[str] = []
     run_id = ""
