@@ -52,7 +52,10 @@ def _grid(**values: list) -> tuple[Params, ...]:
 
 def _logistic(params: Params, seed: int) -> BaseEstimator:
     # scikit-learn ≥ 1.8: the penalty is set by l1_ratio (0: L2, 1: L1, between: elastic net).
-    return LogisticRegression(solver="saga", max_iter=5000, random_state=seed, **params)
+    # L2 by L-BFGS: the same optimum as SAGA's, reached in a tenth of the time at C = 3 (SAGA
+    # took 0.9 s of the comparison's 11 s of CPU there). An L1 penalty needs SAGA.
+    solver = "lbfgs" if params.get("l1_ratio", 0.0) == 0.0 else "saga"
+    return LogisticRegression(solver=solver, max_iter=5000, random_state=seed, **params)
 
 
 def _svc(params: Params, seed: int) -> BaseEstimator:

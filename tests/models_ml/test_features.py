@@ -65,3 +65,30 @@ def test_every_candidate_fits_and_calibrates(mart, candidate):
     assert plain.predict(features).shape == (len(mart),)
     assert ((probability >= 0) & (probability <= 1)).all()
     assert probability.std() > 0.05
+
+
+def test_every_logistic_setting_reaches_its_penalised_optimum(mart):
+    """Whichever solver a logistic setting uses (L-BFGS for L2, SAGA for L1), its fit is the
+    minimum of its own objective: a nudge of any coefficient either way does not lower it."""
+    (logistic,) = [c for c in CANDIDATES if c.name == "logistic_regression"]
+    matrix = build_preprocessor(scale_numeric=True).fit_transform(feature_frame(mart))
+    target = mart["activity_declined"].to_numpy()
+
+    for params in logistic.grid:
+        fitted = logistic.build(params, 0).fit(matrix, target)
+        weights = np.append(fitted.coef_.ravel(), fitted.intercept_)
+
+        def objective(w, params=params):
+            # scikit-learn's: C × the summed log-loss + the penalty on the coefficients only
+            scores = matrix @ w[:-1] + w[-1]
+            loss = np.logaddexp(0, scores).sum() - scores[target == 1].sum()
+            l1 = params["l1_ratio"]
+            penalty = l1 * np.abs(w[:-1]).sum() + (1 - l1) * 0.5 * (w[:-1] ** 2).sum()
+            return params["C"] * loss + penalty
+
+        best = objective(weights)
+        for index in range(len(weights)):
+            for step in (-1e-3, 1e-3):
+                nudged = weights.copy()
+                nudged[index] += step
+                assert objective(nudged) >= best - 1e-6 * abs(best), (params, index, step)
