@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pandas as pd
 from filelock import FileLock
 
 from warehouse.dbt_runner import dbt_executable
@@ -110,6 +111,15 @@ def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tup
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
         return connection.execute(sql, parameters or []).fetchall()
+    finally:
+        connection.close()
+
+
+def query_frame(warehouse: Path, sql: str) -> pd.DataFrame:
+    """A query's rows as a pandas frame, on a warehouse file opened read-only."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql).df()
     finally:
         connection.close()
 
