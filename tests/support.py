@@ -108,20 +108,14 @@ def run_oneclick(*arguments: str | Path, timeout: float = 600) -> subprocess.Com
 
 def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
     """Rows of a query on a warehouse file opened read-only, as a BI tool opens it."""
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.execute(sql, parameters or []).fetchall()
-    finally:
-        connection.close()
 
 
 def query_frame(warehouse: Path, sql: str) -> pd.DataFrame:
-    """A query's rows as a pandas frame, on a warehouse file opened read-only."""
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    """:func:`query`'s rows as a pandas frame."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
         return connection.execute(sql).df()
-    finally:
-        connection.close()
 
 
 def fingerprint(path: Path) -> str:
