@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.benchmarking import baseline, exports, months, process, real, steps, suite
+from scripts.benchmarking import baseline, dbt_floor, exports, months, process, real, steps, suite
 from scripts.benchmarking import report as bench
 from tests.support import query
 
@@ -383,6 +383,51 @@ def test_the_real_exports_table_has_a_row_per_build_and_a_cell_per_column():
     ]
     assert all(len(row) == len(real.COLUMNS) for row in rows)
     assert real.real_markdown(data).count("\n") == 3
+
+
+def test_dbt_alone_is_a_row_of_the_table_and_an_aside_of_the_second_builds_verdict():
+    data = _real(14.0, 7.9)
+    data["first"]["model_source"], data["second"]["model_source"] = "trained", "reused"
+    data["dbt_floor"] = {"models": 44, "data_tests": 83, "seconds": 10.25, "ratio": 5.125}
+    rows = real.real_rows(data)
+    assert rows[-1][:2] == ["dbt alone: 44 models, 83 tests, trivial SQL", "10.2 s"]
+    assert rows[-1][-1] == "5.1×"
+    assert all(len(row) == len(real.COLUMNS) for row in rows)
+    assert real.real_verdicts(data)["real export, second build ≤ 8 s"] == (
+        "7.9 s (dbt alone, a project of the same shape with trivial SQL: 10.2 s): PASS"
+    )
+
+
+def test_the_shape_of_a_build_counts_its_models_and_data_tests():
+    manifest = {
+        "nodes": {
+            "model.p.a": {"resource_type": "model"},
+            "model.p.b": {"resource_type": "model"},
+            "test.p.t1": {"resource_type": "test"},
+            "test.p.t2": {"resource_type": "test"},
+            "test.p.t3": {"resource_type": "test"},
+            "seed.p.s": {"resource_type": "seed"},
+            "unit_test.p.u": {"resource_type": "unit_test"},
+        }
+    }
+    assert dbt_floor.Shape.of_manifest(manifest) == dbt_floor.Shape(models=2, data_tests=3)
+
+
+def test_dbt_alone_builds_a_project_of_the_shape_it_is_given(tmp_path):
+    """The floor runs the nodes it stands for: as many table models and passing tests."""
+    dbt_floor.write_project(tmp_path, dbt_floor.Shape(models=3, data_tests=7))
+    dbt_floor.write_profile(tmp_path, threads=1)
+    seconds, nodes = dbt_floor.build(tmp_path)
+    assert nodes == 10
+    assert seconds > 0
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    kinds = [result["unique_id"].split(".")[0] for result in results["results"]]
+    assert (kinds.count("model"), kinds.count("test")) == (3, 7)
+    assert {result["status"] for result in results["results"]} == {"success", "pass"}
+    (rows,) = query(tmp_path / "floor.duckdb", "select count(*) from model_2")[0]
+    assert rows == dbt_floor.ROWS
+    with pytest.raises(ValueError, match="more than 3 tests a model"):
+        dbt_floor.write_project(tmp_path / "too_many", dbt_floor.Shape(models=1, data_tests=4))
 
 
 def test_the_suite_meets_its_target_only_when_it_passes_in_time():
