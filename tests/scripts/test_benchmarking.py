@@ -334,10 +334,26 @@ def test_the_last_month_is_judged_against_the_history_it_carries():
         ],
     }
     found = months.months_verdicts(result)
-    end_to_end, history = found.values()
+    memory, end_to_end, history = found.values()
+    assert memory == "1.00 GiB at its highest (2026-09): PASS"
     assert end_to_end.endswith("PASS") and "×2.90 for history ×3.00" in end_to_end
     assert history.endswith("MISS") and "×3.10 for history ×3.00" in history
     assert months.months_verdicts(result | {"builds": result["builds"][:1]}) == {}
+
+
+def test_a_later_month_over_the_memory_target_misses_it_for_the_months():
+    builds = [
+        _month("2026-09", 100.0, 10.0, 1_000_000),
+        _month("2026-10", 150.0, 25.0, 2_000_000) | {"peak_gib": 2.29},
+        _month("2026-11", 290.0, 31.0, 3_000_000) | {"peak_gib": 1.9},
+    ]
+    result = {"customers": 1_000_000, "builds": builds}
+    found = months.months_verdicts(result)
+    assert found["1M peak memory < 2 GiB in every month"] == (
+        "2.29 GiB at its highest (2026-10): MISS"
+    )
+    # the target is of 1M customers: another shop's months are not judged on it
+    assert not any("memory" in key for key in months.months_verdicts(result | {"customers": 10}))
 
 
 def test_the_months_table_has_a_cell_for_every_column():
