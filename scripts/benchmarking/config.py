@@ -14,4 +14,4 @@ SEED = 42
 EARLIER_MONTH, TIMED_MONTH = "2026-11", "2026-12"
 # The memory limit the build's DuckDB runs with (dbt_project/profiles.yml), given to the
 # baseline too, so both work under the same ceiling.
-MEMORY_LIMIT = os.environ.get("ONECLICK_MEMORY_LIMIT", "4GB")
+MEMORY_LIMIT = os.environ.get("ONECLICK_MEMORY_LIMIT", "1GB")
