@@ -412,6 +412,9 @@ def test_dbt_alone_is_a_row_of_the_table_and_an_aside_of_the_second_builds_verdi
     assert real.real_verdicts(data)["real export, second build ≤ 8 s"] == (
         "7.9 s (dbt alone, a project of the same shape with trivial SQL: 10.2 s): PASS"
     )
+    data["dbt_floor"] = {"error": "dbt build of the floor project failed"}
+    assert len(real.real_rows(data)) == 2
+    assert real.real_verdicts(data)["real export, second build ≤ 8 s"] == "7.9 s: PASS"
 
 
 def test_the_shape_of_a_build_counts_its_models_and_data_tests():
