@@ -20,6 +20,7 @@ from scripts.benchmarking.process import run_build, wait_for_quiet
 from scripts.benchmarking.report import markdown_grid, plain_grid, verdict
 from scripts.benchmarking.sizes import build_facts
 from scripts.benchmarking.steps import phase_times, read_nodes, slowest_nodes
+from warehouse.paths import work_dir
 
 # The issue's targets for the real export (2 cores): seconds end to end, and the second build
 # against the hand-written baseline measured in the same run.
@@ -41,12 +42,13 @@ def measure_real(
         "raw": str(raw),
         "raw_bytes": sum(path.stat().st_size for path in raw.glob("*.csv")),
     }
+    dbt_target = work_dir(warehouse) / "dbt-target"
     try:
         for build in BUILDS:
             waited = wait_for_quiet(quiet_wait) if quiet_wait else 0.0
             print(f"real export, {build} build ({threads} threads) ...", flush=True)
             run = run_build(raw, warehouse, threads, tree, log=work / f"{build}.log")
-            nodes = read_nodes(warehouse.parent / ".oneclick" / "dbt-target")
+            nodes = read_nodes(dbt_target)
             facts = build_facts(run, nodes) | {"waited_for_quiet_seconds": waited}
             facts["phases"] = phase_times(run, nodes)
             facts["slowest_nodes"] = slowest_nodes(nodes)
@@ -75,8 +77,7 @@ def measure_real(
         if quiet_wait:
             wait_for_quiet(quiet_wait)
         print("real export, dbt alone (a project of the same shape, trivial SQL) ...", flush=True)
-        manifest = warehouse.parent / ".oneclick" / "dbt-target" / "manifest.json"
-        shape = Shape.of_manifest(json.loads(manifest.read_text()))
+        shape = Shape.of_manifest(json.loads((dbt_target / "manifest.json").read_text()))
         try:
             floor = measure_floor(shape, threads, work)
         except RuntimeError as error:  # dbt itself failed: the builds' numbers still stand
